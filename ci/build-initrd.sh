@@ -1,0 +1,49 @@
+#!/bin/sh
+# build-initrd.sh KERNEL FLAVOR: the initramfs of one kernel's cells.
+#
+# Cross-builds the selftests against KERNEL's tree, stages an overlay with
+# the guest init, the kernel's modules, the selftests and the kselftest
+# runner files they need, and appends it to the cached rootfs cpio
+# (Linux unpacks concatenated cpio archives in order).
+# Output: build/kernel/KERNEL-FLAVOR/initrd.cpio
+set -eu
+MHP_STEP=initrd
+. "$(dirname "$0")/lib.sh"
+
+[ $# = 2 ] || die "usage: build-initrd.sh KERNEL FLAVOR"
+K=$1 F=$2
+check_kernel "$K"
+check_flavor "$F"
+SRC=$(kernel_src "$K")
+KOUT=$(kernel_dir "$K" "$F")
+ROOTFS=$MHP_BUILD/rootfs/rootfs.cpio
+STOUT=$MHP_BUILD/selftests/$K
+
+[ -f "$KOUT/arch/riscv/boot/Image" ] || die "kernel $K-$F is not built: run 'make kernel KERNEL=$K FLAVOR=$F'"
+[ -f "$ROOTFS" ] || die "guest root missing ($ROOTFS): run 'make rootfs'"
+
+mkdir -p "$STOUT"
+make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" \
+	ARCH=riscv CROSS_COMPILE=$MHP_CROSS all >"$STOUT/build.log" 2>&1 ||
+	{ cat "$STOUT/build.log" >&2; die "selftests cross build failed"; }
+
+stage=$KOUT/overlay
+rm -rf "$stage"
+mkdir -p "$stage/opt/mhp/selftests" "$stage/usr/lib" \
+	"$stage/opt/mhp/linux/tools/testing/selftests"
+install -m 755 "$MHP_TOP/ci/guest/init" "$stage/init"
+cp -a "$KOUT/modroot/lib/modules" "$stage/usr/lib/"
+ksft=$SRC/tools/testing/selftests
+cp -a "$ksft/lib.mk" "$ksft/kselftest.h" "$ksft/kselftest_harness.h" \
+	"$ksft/kselftest" "$stage/opt/mhp/linux/tools/testing/selftests/"
+cp -a "$MHP_TOP/selftests/." "$stage/opt/mhp/selftests/"
+# binaries last and newest, so the guest's make finds nothing to rebuild
+for p in $(make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" emit_tests |
+	   sed 's/^[^:]*://'); do
+	cp "$STOUT/$p" "$stage/opt/mhp/selftests/$p"
+	touch "$stage/opt/mhp/selftests/$p"
+done
+(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$KOUT/overlay.cpio"
+cat "$ROOTFS" "$KOUT/overlay.cpio" >"$KOUT/initrd.cpio.tmp"
+mv "$KOUT/initrd.cpio.tmp" "$KOUT/initrd.cpio"
+say "$K-$F initrd ready ($(du -h "$KOUT/initrd.cpio" | cut -f1))"

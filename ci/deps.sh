@@ -1,0 +1,123 @@
+#!/bin/sh
+# Idempotent host setup for riscv-mhp on Debian 12 (bookworm).
+#
+# Adds bookworm-backports (+deb-src) for QEMU 10 / OpenSBI and trixie
+# (amd64 + riscv64, pinned at 50 so nothing on the host is upgraded),
+# mounts binfmt_misc for qemu-user, and installs every package the
+# project uses. A second run changes nothing and says so.
+set -eu
+
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+say() { printf '[deps] %s\n' "$*"; }
+
+MIRROR=${MHP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+SRC=/etc/apt/sources.list.d/riscv-mhp.sources
+PIN=/etc/apt/preferences.d/riscv-mhp
+
+# Host packages, by where they come from. The backports group is installed
+# with -t bookworm-backports so QEMU 10 gets its own -common/-data.
+PKGS_BASE="make gcc gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
+binutils-riscv64-linux-gnu flex bison bc cpio kmod rsync libelf-dev libssl-dev
+ccache perl python3 xz-utils zstd device-tree-compiler libfdt-dev
+libjson-c-dev libcmocka-dev pkgconf mmdebstrap arch-test debootstrap dpkg-dev
+linux-source-6.1 linux-source-6.12"
+PKGS_BPO="qemu-system-riscv qemu-user-static opensbi"
+PKGS_TRIXIE="virtme-ng"
+
+changed=0
+
+want_sources() {
+	cat <<EOS
+# written by riscv-mhp ci/deps.sh
+Types: deb deb-src
+URIs: $MIRROR
+Suites: bookworm-backports
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb
+URIs: $MIRROR
+Suites: trixie
+Components: main
+Architectures: amd64 riscv64
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+}
+
+want_pin() {
+	cat <<EOS
+# written by riscv-mhp ci/deps.sh: trixie only when asked for by name
+Package: *
+Pin: release n=trixie
+Pin-Priority: 50
+EOS
+}
+
+sync_file() { # path generator
+	if ! [ -f "$1" ] || ! $2 | cmp -s - "$1"; then
+		say "writing $1"
+		$2 | $SUDO tee "$1" >/dev/null
+		changed=1
+	fi
+}
+
+sync_file "$PIN" want_pin
+sync_file "$SRC" want_sources
+
+if ! dpkg --print-foreign-architectures | grep -qx riscv64; then
+	say "dpkg --add-architecture riscv64"
+	$SUDO dpkg --add-architecture riscv64
+	changed=1
+fi
+
+if [ "$changed" = 1 ] || ! [ -d /var/lib/apt/lists ] ||
+   [ -z "$(ls /var/lib/apt/lists/*trixie*Packages* 2>/dev/null)" ]; then
+	say "apt-get update"
+	$SUDO apt-get update -q
+fi
+
+missing_of() { # list of packages -> those not installed
+	for p in "$@"; do
+		st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)
+		[ "$st" = installed ] || printf '%s ' "$p"
+	done
+}
+apt_install() {
+	say "installing: $*"
+	DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q \
+		--no-install-recommends "$@"
+	changed=1
+}
+
+# shellcheck disable=SC2086
+m=$(missing_of $PKGS_BASE)
+[ -z "$m" ] || apt_install $m
+# shellcheck disable=SC2086
+m=$(missing_of $PKGS_BPO)
+qver=$(dpkg-query -W -f='${Version}' qemu-system-riscv 2>/dev/null || true)
+case "$qver" in 1:1[0-9].*) ;; *) m="$PKGS_BPO" ;; esac
+[ -z "$m" ] || apt_install -t bookworm-backports $m
+# shellcheck disable=SC2086
+m=$(missing_of $PKGS_TRIXIE)
+[ -z "$m" ] || apt_install $(for p in $m; do printf '%s/trixie ' "$p"; done)
+
+# qemu-user for riscv64 (mmdebstrap runs the guest's maintainer scripts)
+if ! [ -e /proc/sys/fs/binfmt_misc/register ]; then
+	say "mounting binfmt_misc"
+	$SUDO mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+	changed=1
+fi
+if ! [ -e /proc/sys/fs/binfmt_misc/qemu-riscv64 ]; then
+	conf=/usr/lib/binfmt.d/qemu-riscv64.conf
+	[ -f "$conf" ] || { echo "deps: $conf missing (qemu-user-static)" >&2; exit 1; }
+	say "registering qemu-riscv64 with binfmt_misc"
+	grep -v '^#' "$conf" | $SUDO tee /proc/sys/fs/binfmt_misc/register >/dev/null
+	changed=1
+fi
+
+if [ "$changed" = 0 ]; then
+	say "host already set up: nothing to do"
+else
+	say "host set up"
+fi

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Cell names: parsing and printing (see cell.h). */
+#include <stdio.h>
+#include <string.h>
+
+#include "cell.h"
+
+static const char *const kernels[] = { "6.1", "6.12", NULL };
+static const char *const flavors[] = { "plain", "kasan", NULL };
+static const char *const pagings[] = { "sv39", "sv48", "sv57", NULL };
+
+const char *paging_name(enum paging p)
+{
+	return pagings[p];
+}
+
+static int lookup(const char *const *names, const char *s)
+{
+	for (int i = 0; names[i]; i++)
+		if (!strcmp(names[i], s))
+			return i;
+	return -1;
+}
+
+static int topo_name_ok(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+		      *s == '_'))
+			return 0;
+	return 1;
+}
+
+#define FAIL(...) do { snprintf(err, errsz, __VA_ARGS__); return -1; } while (0)
+
+int cell_parse(const char *name, struct cell *c, char *err, size_t errsz)
+{
+	char buf[128], *tok[6], *save = NULL;
+	int n = 0, i;
+
+	if (strlen(name) >= sizeof(buf))
+		FAIL("cell name too long");
+	strcpy(buf, name);
+	for (char *t = strtok_r(buf, "-", &save); t; t = strtok_r(NULL, "-", &save)) {
+		if (n == 6)
+			FAIL("too many fields in '%s'", name);
+		tok[n++] = t;
+	}
+	if (n > 5)
+		FAIL("too many fields in '%s'", name);
+	if (n < 4)
+		FAIL("'%s' is not KERNEL-FLAVOR-PAGING-TOPOLOGY[-PERCPU]", name);
+
+	memset(c, 0, sizeof(*c));
+	if (lookup(kernels, tok[0]) < 0)
+		FAIL("unknown kernel '%s' (known: 6.1, 6.12)", tok[0]);
+	strcpy(c->kernel, tok[0]);
+	if (lookup(flavors, tok[1]) < 0)
+		FAIL("unknown flavor '%s' (known: plain, kasan)", tok[1]);
+	strcpy(c->flavor, tok[1]);
+	i = lookup(pagings, tok[2]);
+	if (i < 0)
+		FAIL("unknown paging '%s' (known: sv39, sv48, sv57)", tok[2]);
+	c->paging = i;
+	if (!topo_name_ok(tok[3]) || strlen(tok[3]) >= sizeof(c->topo))
+		FAIL("bad topology name '%s'", tok[3]);
+	strcpy(c->topo, tok[3]);
+	if (n == 5) {
+		if (!strcmp(tok[4], "page"))
+			c->percpu_page = 1;
+		else if (strcmp(tok[4], "embed"))
+			FAIL("unknown percpu allocator '%s' (known: embed, page)",
+			     tok[4]);
+	}
+	return 0;
+}
+
+void cell_name(const struct cell *c, char *buf, size_t sz)
+{
+	snprintf(buf, sz, "%s-%s-%s-%s%s", c->kernel, c->flavor,
+		 paging_name(c->paging), c->topo, c->percpu_page ? "-page" : "");
+}

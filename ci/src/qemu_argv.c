@@ -1,0 +1,109 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Cell + topology -> QEMU argv (see qemu_argv.h). */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "qemu_argv.h"
+
+#define MiB(x) ((x) >> 20)
+
+void argv_add(struct argv *a, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (a->n + 2 > a->cap) {
+		a->cap = a->cap ? 2 * a->cap : 32;
+		a->v = realloc(a->v, a->cap * sizeof(*a->v));
+		if (!a->v)
+			abort();
+	}
+	va_start(ap, fmt);
+	if (vasprintf(&a->v[a->n], fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	a->v[++a->n] = NULL;
+}
+
+void argv_free(struct argv *a)
+{
+	for (int i = 0; i < a->n; i++)
+		free(a->v[i]);
+	free(a->v);
+	memset(a, 0, sizeof(*a));
+}
+
+/* QEMU's riscv CPU properties pick the satp mode; works for every kernel. */
+static const char *const cpu_paging[] = {
+	[SV39] = "rv64,sv57=off,sv48=off",
+	[SV48] = "rv64,sv57=off",
+	[SV57] = "rv64,sv57=on",
+};
+
+void cell_cmdline(const struct cell *c, const struct topo *t,
+		  const char *extra, char *buf, size_t sz)
+{
+	size_t len;
+
+	len = snprintf(buf, sz, "console=ttyS0 panic=-1 %s riscv_mhp.paging=%s",
+		       MHP_DESTRUCTIVE_TOKEN, paging_name(c->paging));
+	if (t->hide && len < sz)
+		len += snprintf(buf + len, sz - len, " mem=%" PRIu64 "M",
+				MiB(topo_total_mem(t) - t->hide));
+	if (c->percpu_page && len < sz)
+		len += snprintf(buf + len, sz - len, " percpu_alloc=page");
+	if (extra && *extra && len < sz)
+		snprintf(buf + len, sz - len, " %s", extra);
+}
+
+void qemu_argv(const struct cell *c, const struct topo *t,
+	       const struct boot_files *f, struct argv *out)
+{
+	char cmdline[1024];
+
+	argv_add(out, "%s", f->qemu);
+	argv_add(out, "-M");
+	argv_add(out, "virt");
+	argv_add(out, "-cpu");
+	argv_add(out, "%s", cpu_paging[c->paging]);
+	argv_add(out, "-smp");
+	argv_add(out, "%u", t->cpus);
+	argv_add(out, "-m");
+	argv_add(out, "%" PRIu64 "M", MiB(topo_total_mem(t)));
+	for (unsigned int i = 0; i < t->nr_nodes; i++) {
+		const struct topo_node *n = &t->node[i];
+		char cpus[32];
+
+		if (n->cpu_first == n->cpu_last)
+			snprintf(cpus, sizeof(cpus), "%u", n->cpu_first);
+		else
+			snprintf(cpus, sizeof(cpus), "%u-%u", n->cpu_first, n->cpu_last);
+		if (n->mem) {
+			argv_add(out, "-object");
+			argv_add(out, "memory-backend-ram,id=mem%u,size=%" PRIu64 "M",
+				 n->id, MiB(n->mem));
+			argv_add(out, "-numa");
+			argv_add(out, "node,nodeid=%u,cpus=%s,memdev=mem%u",
+				 n->id, cpus, n->id);
+		} else {
+			argv_add(out, "-numa");
+			argv_add(out, "node,nodeid=%u,cpus=%s", n->id, cpus);
+		}
+	}
+	argv_add(out, "-display");
+	argv_add(out, "none");
+	argv_add(out, "-monitor");
+	argv_add(out, "none");
+	argv_add(out, "-serial");
+	argv_add(out, "stdio");
+	argv_add(out, "-no-reboot");
+	argv_add(out, "-kernel");
+	argv_add(out, "%s", f->image);
+	argv_add(out, "-initrd");
+	argv_add(out, "%s", f->initrd);
+	cell_cmdline(c, t, f->append, cmdline, sizeof(cmdline));
+	argv_add(out, "-append");
+	argv_add(out, "%s", cmdline);
+}

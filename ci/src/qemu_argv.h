@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place that spells QEMU options and the guest kernel command
+ * line: a cell and its topology in, an argv out.
+ */
+#ifndef MHP_QEMU_ARGV_H
+#define MHP_QEMU_ARGV_H
+
+#include <stddef.h>
+
+#include "cell.h"
+#include "topo.h"
+
+/* Kernel command line token that allows destructive selftests. */
+#define MHP_DESTRUCTIVE_TOKEN "riscv_mhp.destructive=1"
+
+struct boot_files {
+	const char *qemu;	/* qemu-system-riscv64 binary */
+	const char *image;	/* kernel Image */
+	const char *initrd;	/* initramfs (cpio) */
+	const char *append;	/* extra kernel command line, or NULL */
+};
+
+struct argv {
+	char **v;
+	int n, cap;
+};
+
+void argv_add(struct argv *a, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void argv_free(struct argv *a);
+
+/* The guest kernel command line for a cell. */
+void cell_cmdline(const struct cell *c, const struct topo *t,
+		  const char *extra, char *buf, size_t sz);
+/* Fill an empty argv with the full QEMU command. */
+void qemu_argv(const struct cell *c, const struct topo *t,
+	       const struct boot_files *f, struct argv *out);
+
+#endif

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Topology files: parsing and validation (see topo.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "topo.h"
+
+int parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -1;
+	switch (*end) {
+	case 'G': v <<= 10; /* fall through */
+	case 'M': v <<= 10; /* fall through */
+	case 'K': v <<= 10; end++; break;
+	case '\0': break;
+	default: return -1;
+	}
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+uint64_t topo_total_mem(const struct topo *t)
+{
+	uint64_t sum = 0;
+
+	if (!t->nr_nodes)
+		return t->memory;
+	for (unsigned int i = 0; i < t->nr_nodes; i++)
+		sum += t->node[i].mem;
+	return sum;
+}
+
+static int parse_cpus(const char *s, struct topo_node *n)
+{
+	char *end;
+
+	n->cpu_first = strtoul(s, &end, 10);
+	n->cpu_last = n->cpu_first;
+	if (end == s)
+		return -1;
+	if (*end == '-') {
+		s = end + 1;
+		n->cpu_last = strtoul(s, &end, 10);
+		if (end == s || n->cpu_last < n->cpu_first)
+			return -1;
+	}
+	return *end ? -1 : 0;
+}
+
+static int parse_node(char *args, struct topo *t)
+{
+	struct topo_node *n;
+	char *save = NULL, *tok;
+	int have_mem = 0, have_cpus = 0;
+
+	if (t->nr_nodes == TOPO_MAX_NODES)
+		return -1;
+	n = &t->node[t->nr_nodes];
+	tok = strtok_r(args, " \t", &save);
+	if (!tok || parse_cpus(tok, n) || n->cpu_first != n->cpu_last)
+		return -1;
+	n->id = n->cpu_first;
+	if (n->id != t->nr_nodes)	/* QEMU wants contiguous node IDs */
+		return -1;
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		if (!strncmp(tok, "mem=", 4) && !parse_size(tok + 4, &n->mem))
+			have_mem = 1;
+		else if (!strncmp(tok, "cpus=", 5) && !parse_cpus(tok + 5, n))
+			have_cpus = 1;
+		else
+			return -1;
+	}
+	if (!have_mem || !have_cpus)	/* every node needs harts on riscv virt */
+		return -1;
+	t->nr_nodes++;
+	return 0;
+}
+
+#define FAIL(...) do { snprintf(err, errsz, __VA_ARGS__); return -1; } while (0)
+
+static int validate(const struct topo *t, char *err, size_t errsz)
+{
+	uint64_t total = topo_total_mem(t);
+	unsigned int next_cpu = 0;
+
+	if (t->nr_nodes && t->memory)
+		FAIL("'memory' and 'node' exclude each other");
+	if (!total)
+		FAIL("no memory");
+	for (unsigned int i = 0; i < t->nr_nodes; i++) {
+		if (t->node[i].cpu_first != next_cpu)
+			FAIL("node %u: harts must follow on from node %u", i, i - 1);
+		next_cpu = t->node[i].cpu_last + 1;
+	}
+	if (t->nr_nodes && next_cpu != t->cpus)
+		FAIL("nodes name %u harts, 'cpus' says %u", next_cpu, t->cpus);
+	if (t->hide >= total)
+		FAIL("'hide' leaves no boot memory");
+	return 0;
+}
+
+int topo_parse(const char *text, struct topo *t, char *err, size_t errsz)
+{
+	char *copy = strdup(text), *line, *save = NULL;
+	int lineno = 0, rc = 0, cpus_given = 0;
+
+	memset(t, 0, sizeof(*t));
+	t->timeout = 300;
+	for (line = strtok_r(copy, "\n", &save); line && !rc;
+	     line = strtok_r(NULL, "\n", &save)) {
+		char key[16];
+		int off = 0;
+
+		lineno++;
+		line += strspn(line, " \t");
+		if (!*line || *line == '#')
+			continue;
+		if (sscanf(line, "%15s %n", key, &off) != 1 || !off) {
+			snprintf(err, errsz, "line %d: '%s' needs a value", lineno, line);
+			rc = -1;
+		} else if (!strcmp(key, "cpus")) {
+			t->cpus = strtoul(line + off, NULL, 10);
+			cpus_given = 1;
+			rc = t->cpus ? 0 : -1;
+		} else if (!strcmp(key, "memory")) {
+			rc = parse_size(line + off, &t->memory);
+		} else if (!strcmp(key, "hide")) {
+			rc = parse_size(line + off, &t->hide);
+		} else if (!strcmp(key, "timeout")) {
+			t->timeout = strtoul(line + off, NULL, 10);
+			rc = t->timeout ? 0 : -1;
+		} else if (!strcmp(key, "node")) {
+			rc = parse_node(line + off, t);
+		} else {
+			snprintf(err, errsz, "line %d: unknown directive '%s'", lineno, key);
+			rc = -2;
+		}
+		if (rc == -1)
+			snprintf(err, errsz, "line %d: bad '%s'", lineno, line);
+	}
+	free(copy);
+	if (rc)
+		return -1;
+	if (!cpus_given)
+		t->cpus = t->nr_nodes ? t->node[t->nr_nodes - 1].cpu_last + 1 : 2;
+	return validate(t, err, errsz);
+}
+
+int topo_load(const char *path, struct topo *t, char *err, size_t errsz)
+{
+	char buf[8192];
+	size_t n;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		FAIL("cannot read %s: %s", path, strerror(errno));
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	return topo_parse(buf, t, err, errsz);
+}

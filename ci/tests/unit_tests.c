@@ -1,0 +1,333 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Unit tests of the host harness code (ci/src) with cmocka. The last line
+ * is "unit: N passed, N failed" for ci/check.sh to add up.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cell.h"
+#include "qemu_argv.h"
+#include "topo.h"
+#include "verdict.h"
+
+static char err[256];
+
+/* --- cell names ------------------------------------------------------ */
+
+static void cell_parses_default(void **state)
+{
+	struct cell c;
+	char name[64];
+
+	(void)state;
+	assert_int_equal(cell_parse("6.12-plain-sv57-numa2", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.kernel, "6.12");
+	assert_string_equal(c.flavor, "plain");
+	assert_int_equal(c.paging, SV57);
+	assert_string_equal(c.topo, "numa2");
+	assert_int_equal(c.percpu_page, 0);
+	cell_name(&c, name, sizeof(name));
+	assert_string_equal(name, "6.12-plain-sv57-numa2");
+}
+
+static void cell_parses_percpu(void **state)
+{
+	struct cell c;
+	char name[64];
+
+	(void)state;
+	assert_int_equal(cell_parse("6.1-kasan-sv39-sparse-page", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.percpu_page, 1);
+	assert_int_equal(c.paging, SV39);
+	cell_name(&c, name, sizeof(name));
+	assert_string_equal(name, "6.1-kasan-sv39-sparse-page");
+	assert_int_equal(cell_parse("6.1-kasan-sv48-flat-embed", &c, err, sizeof(err)), 0);
+	assert_int_equal(c.percpu_page, 0);
+}
+
+static void cell_rejects_bad_names(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "nonsense", "is not KERNEL-FLAVOR" },
+		{ "5.4-plain-sv57-numa2", "unknown kernel '5.4'" },
+		{ "6.12-debug-sv57-numa2", "unknown flavor 'debug'" },
+		{ "6.12-plain-sv64-numa2", "unknown paging 'sv64'" },
+		{ "6.12-plain-sv57-Numa2", "bad topology name" },
+		{ "6.12-plain-sv57-numa2-chunk", "unknown percpu allocator" },
+		{ "6.12-plain-sv57-a-b-c", "too many fields" },
+	};
+	struct cell c;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(cell_parse(bad[i][0], &c, err, sizeof(err)), -1);
+		assert_non_null(strstr(err, bad[i][1]));
+	}
+}
+
+/* --- topologies ------------------------------------------------------- */
+
+static void topo_parses_numa(void **state)
+{
+	struct topo t;
+
+	(void)state;
+	assert_int_equal(topo_parse("# two nodes\nnode 0 mem=1G cpus=0\n"
+				    "node 1 mem=512M cpus=1-2\nhide 256M\n",
+				    &t, err, sizeof(err)), 0);
+	assert_int_equal(t.nr_nodes, 2);
+	assert_int_equal(t.cpus, 3);
+	assert_int_equal(t.node[1].cpu_first, 1);
+	assert_int_equal(t.node[1].cpu_last, 2);
+	assert_true(topo_total_mem(&t) == (1536ULL << 20));
+	assert_true(t.hide == (256ULL << 20));
+	assert_int_equal(t.timeout, 300);
+}
+
+static void topo_allows_memoryless_node(void **state)
+{
+	struct topo t;
+
+	(void)state;
+	assert_int_equal(topo_parse("node 0 mem=1G cpus=0\nnode 1 mem=0 cpus=1\n",
+				    &t, err, sizeof(err)), 0);
+	assert_true(t.node[1].mem == 0);
+}
+
+static void topo_rejects_bad_files(void **state)
+{
+	static const char *const bad[][2] = {
+		{ "node 1 mem=1G cpus=0\n", "bad 'node" },		/* IDs from 0 */
+		{ "node 0 mem=1G\n", "bad 'node" },			/* no harts */
+		{ "node 0 mem=1G cpus=0\nnode 1 mem=1G cpus=2\n", "harts must follow" },
+		{ "memory 1G\nhide 1G\n", "leaves no boot memory" },
+		{ "memory 1G\nnode 0 mem=1G cpus=0\n", "exclude each other" },
+		{ "memory 1X\n", "bad 'memory" },
+		{ "disks 3\n", "unknown directive 'disks'" },
+		{ "cpus 2\n", "no memory" },
+		{ "cpus 4\nnode 0 mem=1G cpus=0\n", "'cpus' says 4" },
+	};
+	struct topo t;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		err[0] = '\0';
+		assert_int_equal(topo_parse(bad[i][0], &t, err, sizeof(err)), -1);
+		if (!strstr(err, bad[i][1]))
+			fail_msg("'%s': got '%s', want '%s'", bad[i][0], err, bad[i][1]);
+	}
+}
+
+static void sizes_parse(void **state)
+{
+	uint64_t v;
+
+	(void)state;
+	assert_int_equal(parse_size("3G", &v), 0);
+	assert_true(v == 3ULL << 30);
+	assert_int_equal(parse_size("64K", &v), 0);
+	assert_true(v == 65536);
+	assert_int_equal(parse_size("7", &v), 0);
+	assert_true(v == 7);
+	assert_int_equal(parse_size("G", &v), -1);
+	assert_int_equal(parse_size("1GB", &v), -1);
+}
+
+/* --- QEMU argv ---------------------------------------------------------- */
+
+static const char *arg_after(const struct argv *a, const char *opt, int nth)
+{
+	for (int i = 0; i + 1 < a->n; i++)
+		if (!strcmp(a->v[i], opt) && nth-- == 0)
+			return a->v[i + 1];
+	return NULL;
+}
+
+static void build(const char *cellname, const char *topotext, struct argv *a)
+{
+	struct boot_files f = { "qemu", "Image", "initrd", "extra=1" };
+	struct cell c;
+	struct topo t;
+
+	assert_int_equal(cell_parse(cellname, &c, err, sizeof(err)), 0);
+	assert_int_equal(topo_parse(topotext, &t, err, sizeof(err)), 0);
+	memset(a, 0, sizeof(*a));
+	qemu_argv(&c, &t, &f, a);
+}
+
+static void argv_paging_modes(void **state)
+{
+	static const char *const want[][2] = {
+		{ "6.12-plain-sv39-t", "rv64,sv57=off,sv48=off" },
+		{ "6.12-plain-sv48-t", "rv64,sv57=off" },
+		{ "6.1-plain-sv57-t", "rv64,sv57=on" },
+	};
+	struct argv a;
+
+	(void)state;
+	for (int i = 0; i < 3; i++) {
+		build(want[i][0], "memory 1G\n", &a);
+		assert_string_equal(arg_after(&a, "-cpu", 0), want[i][1]);
+		assert_string_equal(arg_after(&a, "-m", 0), "1024M");
+		assert_null(arg_after(&a, "-numa", 0));
+		argv_free(&a);
+	}
+}
+
+static void argv_numa_and_cmdline(void **state)
+{
+	struct argv a;
+	const char *cmd;
+
+	(void)state;
+	build("6.12-kasan-sv48-t-page",
+	      "node 0 mem=1G cpus=0\nnode 1 mem=1G cpus=1\nnode 2 mem=0 cpus=2-3\nhide 512M\n", &a);
+	assert_string_equal(arg_after(&a, "-m", 0), "2048M");
+	assert_string_equal(arg_after(&a, "-smp", 0), "4");
+	assert_string_equal(arg_after(&a, "-object", 1), "memory-backend-ram,id=mem1,size=1024M");
+	assert_string_equal(arg_after(&a, "-numa", 1), "node,nodeid=1,cpus=1,memdev=mem1");
+	assert_string_equal(arg_after(&a, "-numa", 2), "node,nodeid=2,cpus=2-3");
+	assert_string_equal(arg_after(&a, "-kernel", 0), "Image");
+	assert_string_equal(a.v[0], "qemu");
+	cmd = arg_after(&a, "-append", 0);
+	assert_non_null(strstr(cmd, MHP_DESTRUCTIVE_TOKEN));
+	assert_non_null(strstr(cmd, " mem=1536M"));
+	assert_non_null(strstr(cmd, " percpu_alloc=page"));
+	assert_non_null(strstr(cmd, "riscv_mhp.paging=sv48"));
+	assert_non_null(strstr(cmd, " extra=1"));
+	assert_null(a.v[a.n]);
+	argv_free(&a);
+}
+
+/* --- verdicts ------------------------------------------------------------ */
+
+static const char *const good_console[] = {
+	"OpenSBI v1.5.1\n",
+	"[    0.000000] Linux version 6.12.57 (riscv64)\n",
+	"riscv-mhp: mmu=sv57\r\n",
+	"TAP version 13\n",
+	"1..2\n",
+	"# selftests: riscv-mhp: sysfs_model\n",
+	"# TAP version 13\n",
+	"# 1..2\n",
+	"# ok 1 block size\n",
+	"# ok 2 zones # SKIP no movable memory\n",
+	"ok 1 selftests: riscv-mhp: sysfs_model\n",
+	"# ok 1 something\n",
+	"ok 2 selftests: riscv-mhp: online_offline # SKIP not opted in\n",
+	"riscv-mhp: run_tests exit=0\n",
+	NULL
+};
+
+static int judge(const char *const *lines, const char *extra, enum paging p,
+		 char *why, size_t whysz, struct verdict *v)
+{
+	verdict_init(v);
+	for (int i = 0; lines[i]; i++) {
+		if (extra && !strcmp(lines[i], "riscv-mhp: run_tests exit=0\n"))
+			verdict_feed(v, extra);
+		verdict_feed(v, lines[i]);
+	}
+	return verdict_pass(v, p, why, whysz);
+}
+
+static void verdict_good_run_passes(void **state)
+{
+	struct verdict v;
+	char why[300] = "";
+
+	(void)state;
+	assert_int_equal(judge(good_console, NULL, SV57, why, sizeof(why), &v), 1);
+	assert_int_equal(v.ok, 1);
+	assert_int_equal(v.skip, 1);
+	assert_int_equal(v.sub_ok, 2);
+	assert_int_equal(v.sub_skip, 1);
+	assert_string_equal(v.mmu, "sv57");
+}
+
+static void verdict_catches_failures(void **state)
+{
+	static const char *const cases[][2] = {
+		{ "[   12.500000] BUG: Bad page state in process init\n", "kernel: BUG: Bad page" },
+		{ "[    3.1] WARNING: CPU: 1 PID: 1 at mm/memory_hotplug.c:1 x\n", "kernel: WARNING:" },
+		{ "[    9.9] Kernel panic - not syncing: Fatal exception\n", "kernel: Kernel panic" },
+		{ "[  100.0] INFO: task make:9 blocked for more than 120 seconds.\n", "blocked for more" },
+		{ "[ 2.0] rcu: INFO: rcu_sched detected stalls on CPUs/tasks:\n", "rcu: INFO" },
+		{ "not ok 3 selftests: riscv-mhp: add_remove # exit=1\n", "failed, first: selftests: riscv-mhp: add_remove" },
+	};
+	struct verdict v;
+	char why[300];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		why[0] = '\0';
+		assert_int_equal(judge(good_console, cases[i][0], SV57, why, sizeof(why), &v), 0);
+		if (!strstr(why, cases[i][1]))
+			fail_msg("case %zu: got '%s', want '%s'", i, why, cases[i][1]);
+	}
+}
+
+static void verdict_ignores_test_output_that_quotes_the_kernel(void **state)
+{
+	struct verdict v;
+	char why[300];
+
+	(void)state;
+	assert_int_equal(judge(good_console, "# dmesg said: BUG: nothing really\n",
+			       SV57, why, sizeof(why), &v), 1);
+	assert_null(kernel_problem("BUG: no timestamp, not a kernel line"));
+	assert_non_null(kernel_problem("[    1.000000] Oops - load access fault [#1]"));
+}
+
+static void verdict_needs_mode_marker_and_plan(void **state)
+{
+	const char *const no_end[] = { "riscv-mhp: mmu=sv57\n", "TAP version 13\n",
+				       "1..1\n", "ok 1 a\n", NULL };
+	const char *const short_plan[] = { "riscv-mhp: mmu=sv39\n", "TAP version 13\n",
+					   "1..3\n", "ok 1 a\n", "riscv-mhp: run_tests exit=0\n", NULL };
+	const char *const only_skips[] = { "riscv-mhp: mmu=sv39\n", "TAP version 13\n",
+					   "1..1\n", "ok 1 a # SKIP x\n", "riscv-mhp: run_tests exit=0\n", NULL };
+	struct verdict v;
+	char why[300];
+
+	(void)state;
+	assert_int_equal(judge(good_console, NULL, SV48, why, sizeof(why), &v), 0);
+	assert_non_null(strstr(why, "guest runs sv57, cell wants sv48"));
+	assert_int_equal(judge(no_end, NULL, SV57, why, sizeof(why), &v), 0);
+	assert_non_null(strstr(why, "did not finish"));
+	assert_int_equal(judge(short_plan, NULL, SV39, why, sizeof(why), &v), 0);
+	assert_non_null(strstr(why, "plan says 3 tests, 1 reported"));
+	assert_int_equal(judge(only_skips, NULL, SV39, why, sizeof(why), &v), 0);
+	assert_non_null(strstr(why, "no test passed"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(cell_parses_default),
+		cmocka_unit_test(cell_parses_percpu),
+		cmocka_unit_test(cell_rejects_bad_names),
+		cmocka_unit_test(topo_parses_numa),
+		cmocka_unit_test(topo_allows_memoryless_node),
+		cmocka_unit_test(topo_rejects_bad_files),
+		cmocka_unit_test(sizes_parse),
+		cmocka_unit_test(argv_paging_modes),
+		cmocka_unit_test(argv_numa_and_cmdline),
+		cmocka_unit_test(verdict_good_run_passes),
+		cmocka_unit_test(verdict_catches_failures),
+		cmocka_unit_test(verdict_ignores_test_output_that_quotes_the_kernel),
+		cmocka_unit_test(verdict_needs_mode_marker_and_plan),
+	};
+	int n = sizeof(tests) / sizeof(tests[0]);
+	int failed = cmocka_run_group_tests(tests, NULL, NULL);
+
+	printf("unit: %d passed, %d failed\n", n - failed, failed);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,275 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Helpers shared by the riscv-mhp selftests (see mhp_util.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "mhp_util.h"
+
+int read_str(const char *path, char *buf, size_t sz)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sz - 1);
+	if (n < 0) {
+		n = -errno;
+		close(fd);
+		return n;
+	}
+	close(fd);
+	buf[n] = '\0';
+	while (n > 0 && buf[n - 1] == '\n')
+		buf[--n] = '\0';
+	return 0;
+}
+
+int read_u64(const char *path, int base, uint64_t *out)
+{
+	char buf[64], *end;
+	int rc = read_str(path, buf, sizeof(buf));
+
+	if (rc)
+		return rc;
+	errno = 0;
+	*out = strtoull(buf, &end, base);
+	return (errno || end == buf || *end) ? -EINVAL : 0;
+}
+
+uint64_t memory_block_size(void)
+{
+	uint64_t v;
+
+	if (read_u64(SYSFS_MEMORY "/block_size_bytes", 16, &v))
+		return 0;
+	return v;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+int memory_block_ids(int **ids)
+{
+	DIR *d = opendir(SYSFS_MEMORY);
+	struct dirent *e;
+	int n = 0, cap = 0, id;
+	char tail;
+
+	*ids = NULL;
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (sscanf(e->d_name, "memory%d%c", &id, &tail) != 1)
+			continue;
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			*ids = realloc(*ids, cap * sizeof(int));
+			if (!*ids)
+				ksft_exit_fail_msg("out of memory\n");
+		}
+		(*ids)[n++] = id;
+	}
+	closedir(d);
+	qsort(*ids, n, sizeof(int), cmp_int);
+	return n;
+}
+
+int block_attr(int id, const char *attr, char *buf, size_t sz)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SYSFS_MEMORY "/memory%d/%s", id, attr);
+	return read_str(path, buf, sz);
+}
+
+int block_node(int id)
+{
+	char path[128];
+	struct dirent *e;
+	int node = -1, n;
+	char tail;
+	DIR *d;
+
+	snprintf(path, sizeof(path), SYSFS_MEMORY "/memory%d", id);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		if (sscanf(e->d_name, "node%d%c", &n, &tail) != 1)
+			continue;
+		node = node == -1 ? n : -2;
+	}
+	closedir(d);
+	return node;
+}
+
+int zoneinfo_read(struct zone_stat *z, int max)
+{
+	FILE *f = fopen("/proc/zoneinfo", "r");
+	char line[256], name[16];
+	unsigned long long v;
+	int n = -1, node;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "Node %d, zone %15s", &node, name) == 2) {
+			if (++n == max)
+				break;
+			memset(&z[n], 0, sizeof(z[n]));
+			z[n].node = node;
+			strcpy(z[n].name, name);
+		} else if (n < 0) {
+			continue;
+		} else if (sscanf(line, " present %llu", &v) == 1) {
+			z[n].present = v;
+		} else if (sscanf(line, " managed %llu", &v) == 1) {
+			z[n].managed = v;
+		} else if (sscanf(line, " spanned %llu", &v) == 1) {
+			z[n].spanned = v;
+		} else if (sscanf(line, " start_pfn: %llu", &v) == 1) {
+			z[n].start_pfn = v;
+		}
+	}
+	fclose(f);
+	return n + 1;
+}
+
+long long meminfo_kb(int node, const char *key)
+{
+	char path[128], line[256];
+	const char *p;
+	long long kb = -1;
+	size_t klen = strlen(key);
+	FILE *f;
+
+	if (node < 0)
+		snprintf(path, sizeof(path), "/proc/meminfo");
+	else
+		snprintf(path, sizeof(path), SYSFS_NODE "/node%d/meminfo", node);
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (kb < 0 && fgets(line, sizeof(line), f)) {
+		p = line;
+		if (node >= 0) {	/* "Node 1 MemTotal:  123 kB" */
+			p = strchr(p, ' ');
+			p = p ? strchr(p + 1, ' ') : NULL;
+			if (!p)
+				continue;
+			p++;
+		}
+		if (!strncmp(p, key, klen) && p[klen] == ':')
+			kb = strtoll(p + klen + 1, NULL, 10);
+	}
+	fclose(f);
+	return kb;
+}
+
+int mhp_in_test_guest(void)
+{
+	char cmdline[4096];
+
+	if (read_str("/proc/cmdline", cmdline, sizeof(cmdline)))
+		return 0;
+	for (char *t = strtok(cmdline, " "); t; t = strtok(NULL, " "))
+		if (!strcmp(t, MHP_OPTIN_TOKEN))
+			return 1;
+	return 0;
+}
+
+const char *mhp_destructive_refusal(void)
+{
+	const char *env = getenv(MHP_OPTIN_ENV);
+
+	if (!mhp_in_test_guest() && !(env && !strcmp(env, "1")))
+		return "destructive memory hotplug needs '" MHP_OPTIN_TOKEN
+		       "' on the kernel command line or " MHP_OPTIN_ENV
+		       "=1 (our QEMU runners set it; never on a host)";
+	if (geteuid())
+		return "destructive memory hotplug needs root";
+	return NULL;
+}
+
+/* Taint bits a test may cause on purpose: out-of-tree (12), unsigned (13)
+ * module, for the selftests' own module. */
+#define TAINT_EXPECTED	((1UL << 12) | (1UL << 13))
+
+static const char *const complaints[] = {
+	"BUG:", "WARNING:", "Oops", "Kernel panic", "kernel BUG at",
+	"Unable to handle kernel", "UBSAN:", "list_add corruption",
+	"list_del corruption", NULL
+};
+static const char *const complaints_anywhere[] = {
+	"blocked for more than", "soft lockup", "rcu: INFO: rcu_",
+	"self-detected stall", NULL
+};
+
+static int is_complaint(const char *msg)
+{
+	for (int i = 0; complaints[i]; i++)
+		if (!strncmp(msg, complaints[i], strlen(complaints[i])))
+			return 1;
+	for (int i = 0; complaints_anywhere[i]; i++)
+		if (strstr(msg, complaints_anywhere[i]))
+			return 1;
+	return 0;
+}
+
+static unsigned long read_taint(void)
+{
+	uint64_t v = 0;
+
+	read_u64("/proc/sys/kernel/tainted", 10, &v);
+	return v;
+}
+
+void kernel_health_begin(struct kernel_health *h)
+{
+	h->taint = read_taint();
+	h->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (h->kmsg_fd >= 0)
+		lseek(h->kmsg_fd, 0, SEEK_END);
+}
+
+int kernel_health_end(struct kernel_health *h)
+{
+	unsigned long fresh = (read_taint() & ~h->taint) & ~TAINT_EXPECTED;
+	char rec[8192];
+	int found = 0;
+	ssize_t n;
+
+	if (fresh)
+		ksft_print_msg("kernel: new taint 0x%lx\n", fresh);
+	if (h->kmsg_fd < 0)
+		return fresh ? 1 : -1;
+	/* records: "prio,seq,usec,flags;message\n" */
+	while ((n = read(h->kmsg_fd, rec, sizeof(rec) - 1)) > 0 || errno == EPIPE) {
+		char *msg;
+
+		if (n <= 0)
+			continue;	/* EPIPE: records overwritten; go on */
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		if (!msg)
+			continue;
+		msg++;
+		msg[strcspn(msg, "\n")] = '\0';
+		if (is_complaint(msg)) {
+			ksft_print_msg("kernel: %s\n", msg);
+			found++;
+		}
+	}
+	close(h->kmsg_fd);
+	h->kmsg_fd = -1;
+	return found + (fresh ? 1 : 0);
+}

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers shared by the riscv-mhp selftests: the memory-block sysfs model,
+ * /proc/zoneinfo and meminfo, the destructive-test opt-in, and the kernel
+ * health check (new dmesg complaints, new taint) every test ends with.
+ */
+#ifndef MHP_UTIL_H
+#define MHP_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define SYSFS_MEMORY	"/sys/devices/system/memory"
+#define SYSFS_NODE	"/sys/devices/system/node"
+
+/* Our runners put this token on the guest kernel command line. */
+#define MHP_OPTIN_TOKEN	"riscv_mhp.destructive=1"
+/* ... or a developer sets this variable to 1, knowingly, in a guest. */
+#define MHP_OPTIN_ENV	"RISCV_MHP_DESTRUCTIVE"
+
+#define MAX_ZONES	64
+
+/* 0 or -errno. The value is NUL-terminated, trailing newline removed. */
+int read_str(const char *path, char *buf, size_t sz);
+int read_u64(const char *path, int base, uint64_t *out);
+
+/* Bytes per memory block, 0 if the kernel has no memory-block sysfs. */
+uint64_t memory_block_size(void);
+/* Sorted IDs of the memory blocks; count, or -1. Caller frees *ids. */
+int memory_block_ids(int **ids);
+int block_attr(int id, const char *attr, char *buf, size_t sz);
+/* The node a block's nodeN link names; -1 without one, -2 with several. */
+int block_node(int id);
+
+struct zone_stat {
+	int node;
+	char name[16];
+	uint64_t start_pfn, spanned, present, managed;	/* pages */
+};
+/* Zones of /proc/zoneinfo; count or -1. */
+int zoneinfo_read(struct zone_stat *z, int max);
+/* "MemTotal" etc. of /proc/meminfo (node < 0) or a node's meminfo, in kB;
+ * -1 if absent. */
+long long meminfo_kb(int node, const char *key);
+
+/* 1 when the kernel command line carries MHP_OPTIN_TOKEN: we run in one
+ * of our own QEMU guests. */
+int mhp_in_test_guest(void);
+/* NULL when destructive hotplug is allowed here, else why not (for
+ * ksft_exit_skip: kselftest's counters are per file, so helpers never
+ * report results themselves). */
+const char *mhp_destructive_refusal(void);
+
+/* Health of the kernel across a test program. */
+struct kernel_health {
+	int kmsg_fd;		/* -1 when /dev/kmsg cannot be read */
+	unsigned long taint;
+};
+void kernel_health_begin(struct kernel_health *h);
+/*
+ * New BUG/WARN/Oops/KASAN/stall lines in dmesg (each printed as a "#"
+ * line) plus 1 for new taint since kernel_health_begin(); -1 when
+ * /dev/kmsg is unreadable and the taint is unchanged.
+ */
+int kernel_health_end(struct kernel_health *h);
+
+#endif
