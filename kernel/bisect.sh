@@ -1,0 +1,77 @@
+#!/bin/sh
+# bisect.sh [KERNEL]: build every prefix of kernel/patches/KERNEL/series
+# (default 6.1) with the plain flavor's config fragments and report ok/FAIL
+# per prefix. Prefix 0 is the pristine tree. Works in build/bisect only
+# (never touches build/src or build/kernel): the tree is extracted once
+# and patches are applied one at a time, so each step is an incremental
+# ccache build. Fragment values that an early prefix cannot offer are
+# tolerated (the equivalent of MHP_KCONFIG_RELAX=1).
+# Exits 1 if any prefix fails, 2 on setup problems.
+# Env: BISECT_TARGETS (default "Image modules"), MHP_JOBS, BISECT_FROM
+# (first prefix to build, default 0).
+set -eu
+K=${1:-6.1}
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${MHP_BUILD:-$TOP/build}
+PATCHES=$TOP/kernel/patches/$K
+FRAGS=$TOP/virtme-configs/fragments
+TARBALL=/usr/src/linux-source-$K.tar.xz
+WORK=$BUILD/bisect
+SRC=$WORK/linux-source-$K
+OUT=$WORK/out-$K
+LOGS=$WORK/logs-$K
+TARGETS=${BISECT_TARGETS:-Image modules}
+JOBS=${MHP_JOBS:-$(nproc)}
+FROM=${BISECT_FROM:-0}
+CROSS=riscv64-linux-gnu-
+[ -f "$PATCHES/series" ] || { echo "bisect: no $PATCHES/series" >&2; exit 2; }
+[ -f "$TARBALL" ] || { echo "bisect: $TARBALL missing" >&2; exit 2; }
+
+export ARCH=riscv CROSS_COMPILE=$CROSS
+export CCACHE_DIR=${MHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/riscv-mhp}/ccache
+export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+mkdir -p "$CCACHE_DIR" "$LOGS"
+
+echo "bisect: extracting $TARBALL into $SRC"
+rm -rf "$SRC"
+tar -C "$WORK" -xf "$TARBALL"
+
+frags="$FRAGS/base.config $FRAGS/hotplug.config $FRAGS/numa.config"
+frags="$frags $FRAGS/debug.config $FRAGS/kernel-$K.config"
+
+build_prefix() { # N NAME
+	log=$LOGS/$(printf '%02d' "$1").log
+	(cd "$SRC" && ./scripts/kconfig/merge_config.sh -n -O "$OUT" $frags) \
+		>"$log" 2>&1 || return 1
+	relaxed=$(grep -c '^Value requested for' "$log" || true)
+	make -C "$SRC" O="$OUT" -j"$JOBS" CC="ccache ${CROSS}gcc" $TARGETS \
+		>>"$log" 2>&1 || return 1
+	warn=$(grep -c ' warning: ' "$log" || true)
+	echo "relaxed=$relaxed warnings=$warn"
+}
+
+fail=0 n=0
+set -- $(grep -v '^#' "$PATCHES/series")
+total=$#
+i=0
+for name in pristine "$@"; do
+	if [ "$i" -gt 0 ]; then
+		patch -d "$SRC" -p1 -s -N <"$PATCHES/$name" ||
+			{ echo "FAIL $i/$total $name (does not apply)"; exit 1; }
+	fi
+	if [ "$i" -ge "$FROM" ]; then
+		t0=$(date +%s)
+		if info=$(build_prefix "$i" "$name"); then
+			echo "ok   $i/$total $name ($(($(date +%s) - t0))s, $info)"
+		else
+			echo "FAIL $i/$total $name (log: $LOGS/$(printf '%02d' "$i").log)"
+			grep -E 'error:|Error [0-9]' "$LOGS/$(printf '%02d' "$i").log" |
+				head -5 | sed 's/^/     /'
+			fail=$((fail + 1))
+		fi
+		n=$((n + 1))
+	fi
+	i=$((i + 1))
+done
+echo "bisect: $n prefixes built, $fail failed"
+[ "$fail" = 0 ]
