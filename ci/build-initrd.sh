@@ -29,19 +29,23 @@ make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" \
 
 stage=$KOUT/overlay
 rm -rf "$stage"
-mkdir -p "$stage/opt/mhp/selftests" "$stage/usr/lib" \
-	"$stage/opt/mhp/linux/tools/testing/selftests"
+# The guest uses the drop-in layout: tools/testing/selftests/riscv-mhp of a
+# (partial) kernel tree, so every cell exercises the in-tree form.
+ksft_dst=$stage/opt/mhp/linux/tools/testing/selftests
+mhp_dst=$ksft_dst/riscv-mhp
+mkdir -p "$mhp_dst" "$stage/usr/lib"
 install -m 755 "$MHP_TOP/ci/guest/init" "$stage/init"
 cp -a "$KOUT/modroot/lib/modules" "$stage/usr/lib/"
 ksft=$SRC/tools/testing/selftests
 cp -a "$ksft/lib.mk" "$ksft/kselftest.h" "$ksft/kselftest_harness.h" \
-	"$ksft/kselftest" "$stage/opt/mhp/linux/tools/testing/selftests/"
-cp -a "$MHP_TOP/selftests/." "$stage/opt/mhp/selftests/"
+	"$ksft/kselftest" "$ksft_dst/"
+cp -a "$MHP_TOP/selftests/." "$mhp_dst/"
+ln -s linux/tools/testing/selftests/riscv-mhp "$stage/opt/mhp/selftests"
 # binaries last and newest, so the guest's make finds nothing to rebuild
 for p in $(make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" emit_tests |
 	   sed 's/^[^:]*://'); do
-	cp "$STOUT/$p" "$stage/opt/mhp/selftests/$p"
-	touch "$stage/opt/mhp/selftests/$p"
+	cp "$STOUT/$p" "$mhp_dst/$p"
+	touch "$mhp_dst/$p"
 done
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$KOUT/overlay.cpio"
 cat "$ROOTFS" "$KOUT/overlay.cpio" >"$KOUT/initrd.cpio.tmp"

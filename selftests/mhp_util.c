@@ -91,6 +91,74 @@ int block_attr(int id, const char *attr, char *buf, size_t sz)
 	return read_str(path, buf, sz);
 }
 
+int block_set_state(int id, const char *state)
+{
+	char path[128];
+	int fd, rc = 0;
+
+	snprintf(path, sizeof(path), SYSFS_MEMORY "/memory%d/state", id);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, state, strlen(state)) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int block_state_is(int id, const char *want)
+{
+	char state[32];
+
+	return !block_attr(id, "state", state, sizeof(state)) &&
+	       !strcmp(state, want);
+}
+
+void block_zone(int id, char *buf, size_t sz)
+{
+	if (block_attr(id, "valid_zones", buf, sz))
+		buf[0] = '\0';
+	buf[strcspn(buf, " ")] = '\0';
+}
+
+int block_zone_valid(int id, const char *zone)
+{
+	char zones[128];
+
+	if (block_attr(id, "valid_zones", zones, sizeof(zones)))
+		return 0;
+	for (char *z = strtok(zones, " "); z; z = strtok(NULL, " "))
+		if (!strcmp(z, zone))
+			return 1;
+	return 0;
+}
+
+int range_is_system_ram(uint64_t start, uint64_t len)
+{
+	FILE *f = fopen("/proc/iomem", "r");
+	unsigned long long a, b;
+	uint64_t covered = start;	/* System RAM reaches up to here */
+	char line[256];
+	int seen = 0;
+
+	if (!f)
+		return -1;
+	/* top-level entries are sorted by address; merge adjacent RAM */
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == ' ' || sscanf(line, "%llx-%llx", &a, &b) != 2)
+			continue;
+		seen |= b != 0;
+		if (!strstr(line, ": System RAM"))
+			continue;
+		if (a <= covered && b + 1 > covered)
+			covered = b + 1;
+	}
+	fclose(f);
+	if (!seen)
+		return -1;
+	return covered >= start + len;
+}
+
 int block_node(int id)
 {
 	char path[128];

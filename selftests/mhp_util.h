@@ -29,6 +29,23 @@ uint64_t memory_block_size(void);
 /* Sorted IDs of the memory blocks; count, or -1. Caller frees *ids. */
 int memory_block_ids(int **ids);
 int block_attr(int id, const char *attr, char *buf, size_t sz);
+/* Write "online", "online_movable", "online_kernel" or "offline" to a
+ * block's state: 0 or -errno (-EBUSY: unmovable pages, the kernel says no). */
+int block_set_state(int id, const char *state);
+/* 1 if the block's state reads back as want. */
+int block_state_is(int id, const char *want);
+/* The first zone of a block's valid_zones ("" on error). */
+void block_zone(int id, char *buf, size_t sz);
+/* 1 if zone appears in the block's valid_zones. */
+int block_zone_valid(int id, const char *zone);
+
+/*
+ * 1 if [start, start + len) is System RAM throughout per /proc/iomem
+ * (the kernel refuses to offline a block with a hole: -EINVAL), 0 if not,
+ * -1 if iomem shows no real addresses (not root).
+ */
+int range_is_system_ram(uint64_t start, uint64_t len);
+
 /* The node a block's nodeN link names; -1 without one, -2 with several. */
 int block_node(int id);
 
