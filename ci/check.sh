@@ -5,7 +5,9 @@
 #  2. the selftests built natively and run on this host as they are: every
 #     destructive test must skip (no opt-in token here) and run_tests exit 0
 #  3. the default kernel and guest root (cached), the selftests cross-built
-#  4. every cell of ci/check-cells booted in QEMU (one verdict each)
+#  4. the runner's own failure handling: a guest that hangs and one that
+#     panics must both be judged FAIL, and leave no QEMU behind
+#  5. every cell of ci/check-cells booted in QEMU (one verdict each)
 set -u
 MHP_STEP=check
 . "$(dirname "$0")/lib.sh"
@@ -65,7 +67,27 @@ irc=$?
 cat "$RUN/initrd.log"
 result "selftests cross-build for riscv64 and the $K initramfs" $irc
 
-# 4. cells
+# 4. the runner must fail broken guests and kill what it started
+first_cell=$(grep -v '^#' "$MHP_TOP/ci/check-cells" | head -n 1)
+expect_fail() {	# NAME WANT_REASON APPEND
+	token="riscv_mhp.probe=$1-$$"
+	MHP_QUIET=1 MHP_TIMEOUT=20 APPEND="$3 $token" \
+		"$MHP_TOP/ci/run-cell" "$first_cell" "$RUN/runner-$1" >"$RUN/runner-$1.log" 2>&1
+	rc=$?
+	left=$(pgrep -f "$token" || true)
+	if [ "$rc" = 1 ] && [ -z "$left" ] && grep -q "$2" "$RUN/runner-$1.log"; then
+		result "runner: a guest that $1s is judged FAIL ($2) and no QEMU survives" 0
+	else
+		tail -5 "$RUN/runner-$1.log"
+		say "exit $rc, QEMU left: ${left:-none}"
+		[ -z "$left" ] || kill -KILL $left
+		result "runner: a guest that $1s is judged FAIL ($2) and no QEMU survives" 1
+	fi
+}
+expect_fail hang "guest hung" "rdinit=/bin/cat"
+expect_fail panic "Kernel panic" "rdinit=/nonexistent"
+
+# 5. cells
 for cell in $(grep -v '^#' "$MHP_TOP/ci/check-cells"); do
 	MHP_QUIET=1 "$MHP_TOP/ci/run-cell" "$cell" "$RUN"
 	result "cell $cell" $?

@@ -119,6 +119,10 @@ void verdict_feed(struct verdict *v, const char *raw)
 		snprintf(v->mmu, sizeof(v->mmu), "%.7s", line + 15);
 		return;
 	}
+	if (!strncmp(line, "riscv-mhp: runner timeout", 25)) {
+		v->timed_out = 1;
+		return;
+	}
 	if (sscanf(line, "riscv-mhp: run_tests exit=%d", &v->exit_code) == 1) {
 		v->finished = 1;
 		return;
@@ -148,6 +152,9 @@ int verdict_pass(const struct verdict *v, enum paging expect,
 
 	if (v->problems)
 		WHY("kernel: %s", v->first_problem);
+	if (v->timed_out)
+		WHY("guest hung: stopped at the runner timeout%s",
+		    v->mmu[0] ? "" : " before reaching init");
 	if (!v->mmu[0])
 		WHY("guest never reported its paging mode (no boot to init?)");
 	if (strcmp(v->mmu, paging_name(expect)))

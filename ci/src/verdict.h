@@ -5,6 +5,8 @@
  * complaints. The guest init prints the markers:
  *   riscv-mhp: mmu=sv57             the paging mode the guest really runs
  *   riscv-mhp: run_tests exit=N     the suite finished with status N
+ * and ci/run-cell appends "riscv-mhp: runner timeout ..." when it had to
+ * stop the guest.
  */
 #ifndef MHP_VERDICT_H
 #define MHP_VERDICT_H
@@ -21,6 +23,7 @@ struct verdict {
 	int ok, not_ok, skip;	/* top-level results (one per test program) */
 	int sub_ok, sub_not_ok, sub_skip;	/* nested "# ok" etc. */
 	int finished, exit_code;
+	int timed_out;		/* the runner stopped a hung guest */
 	char mmu[8];
 	int problems;		/* kernel BUG/WARN/Oops/KASAN/panic/stall lines */
 	char first_problem[200];

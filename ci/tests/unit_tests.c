@@ -306,6 +306,9 @@ static void verdict_needs_mode_marker_and_plan(void **state)
 	assert_non_null(strstr(why, "plan says 3 tests, 1 reported"));
 	assert_int_equal(judge(only_skips, NULL, SV39, why, sizeof(why), &v), 0);
 	assert_non_null(strstr(why, "no test passed"));
+	assert_int_equal(judge(good_console, "riscv-mhp: runner timeout after 9s\n",
+			       SV57, why, sizeof(why), &v), 0);
+	assert_non_null(strstr(why, "guest hung"));
 }
 
 int main(void)

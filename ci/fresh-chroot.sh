@@ -1,0 +1,38 @@
+#!/bin/sh
+# fresh-chroot.sh [DIR]: prove the README on a fresh Debian 12 machine.
+# Debootstraps bookworm (minbase) into DIR (default /var/tmp/mhp-fresh),
+# clones this repository into it, installs make (the README's only
+# prerequisite), and runs the README's two commands inside with their
+# times. Nothing from this host's caches is visible in there.
+set -eu
+MHP_STEP=fresh
+. "$(dirname "$0")/lib.sh"
+DIR=${1:-/var/tmp/mhp-fresh}
+MIRROR=${MHP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
+[ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot)"
+
+if ! [ -x "$DIR/root/usr/bin/apt-get" ]; then
+	say "debootstrap bookworm into $DIR/root"
+	debootstrap --variant=minbase bookworm "$DIR/root" "$MIRROR" >"$DIR.debootstrap.log" 2>&1 ||
+		die "debootstrap failed (see $DIR.debootstrap.log)"
+fi
+rm -rf "$DIR/root/src/riscv-mhp"
+mkdir -p "$DIR/root/src"
+git clone -q "$MHP_TOP" "$DIR/root/src/riscv-mhp"
+
+for m in proc sys dev dev/pts; do
+	mountpoint -q "$DIR/root/$m" || mount --bind "/$m" "$DIR/root/$m"
+done
+trap 'for m in dev/pts dev sys proc; do umount "$DIR/root/$m" 2>/dev/null || true; done' EXIT
+cp /etc/resolv.conf "$DIR/root/etc/resolv.conf"
+
+inside() { chroot "$DIR/root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "$1"; }
+inside 'command -v make >/dev/null || { apt-get update -q && apt-get install -y -q make; }' >"$DIR.make.log" 2>&1
+for cmd in "make run" "make run" "make check"; do
+	log=$DIR.$(echo "$cmd" | tr ' ' _).$(date +%H%M%S).log
+	say "in the chroot: $cmd (log: $log)"
+	t0=$(date +%s)
+	(inside "cd /src/riscv-mhp && $cmd"; echo "fresh: exit=$?") 2>&1 | tee "$log" |
+		grep --line-buffered -E '^\[[a-z]+\]|passed|: (PASS|FAIL)|^fresh:'
+	say "$cmd: $(sed -n 's/^fresh: //p' "$log") after $(($(date +%s) - t0))s"
+done
