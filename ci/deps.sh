@@ -43,6 +43,25 @@ Components: main
 Architectures: amd64 riscv64
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
+	has_security || want_security
+}
+
+# The reference kernel (linux-source-6.12) is updated through
+# bookworm-security; a machine without that suite would build an older one.
+SECURITY_MIRROR=${MHP_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
+has_security() {
+	grep -rqsE 'bookworm-security|bookworm/updates' /etc/apt/sources.list \
+		/etc/apt/sources.list.d/ --exclude=riscv-mhp.sources
+}
+want_security() {
+	cat <<EOS
+
+Types: deb
+URIs: $SECURITY_MIRROR
+Suites: bookworm-security
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
 }
 
 want_pin() {

@@ -47,7 +47,8 @@ void cell_cmdline(const struct cell *c, const struct topo *t,
 {
 	size_t len;
 
-	len = snprintf(buf, sz, "console=ttyS0 panic=-1 %s riscv_mhp.paging=%s",
+	/* new memory stays offline: the tests choose its zone */
+	len = snprintf(buf, sz, "console=ttyS0 panic=-1 memhp_default_state=offline %s riscv_mhp.paging=%s",
 		       MHP_DESTRUCTIVE_TOKEN, paging_name(c->paging));
 	if (t->hide && len < sz)
 		len += snprintf(buf + len, sz - len, " mem=%" PRIu64 "M",
