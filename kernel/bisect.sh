@@ -8,7 +8,11 @@
 # tolerated (the equivalent of MHP_KCONFIG_RELAX=1).
 # Exits 1 if any prefix fails, 2 on setup problems.
 # Env: BISECT_TARGETS (default "Image modules"), MHP_JOBS, BISECT_FROM
-# (first prefix to build, default 0).
+# (first prefix to build, default 0), BISECT_ORDER=reverse (start with the
+# whole series and peel patches off with patch -R: the prefixes that enable
+# hotplug are checked first). The O= directory sits at the same depth as
+# build/kernel/K-plain and the tree at the same depth as build/src, so
+# ccache entries from ci/build-kernel.sh are reused for identical inputs.
 set -eu
 K=${1:-6.1}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,8 +21,8 @@ PATCHES=$TOP/kernel/patches/$K
 FRAGS=$TOP/virtme-configs/fragments
 TARBALL=/usr/src/linux-source-$K.tar.xz
 WORK=$BUILD/bisect
-SRC=$WORK/linux-source-$K
-OUT=$WORK/out-$K
+SRC=$WORK/src/linux-source-$K
+OUT=$WORK/o/$K-plain
 LOGS=$WORK/logs-$K
 TARGETS=${BISECT_TARGETS:-Image modules}
 JOBS=${MHP_JOBS:-$(nproc)}
@@ -34,7 +38,8 @@ mkdir -p "$CCACHE_DIR" "$LOGS"
 
 echo "bisect: extracting $TARBALL into $SRC"
 rm -rf "$SRC"
-tar -C "$WORK" -xf "$TARBALL"
+mkdir -p "$WORK/src"
+tar -C "$WORK/src" -xf "$TARBALL"
 
 frags="$FRAGS/base.config $FRAGS/hotplug.config $FRAGS/numa.config"
 frags="$frags $FRAGS/debug.config $FRAGS/kernel-$K.config"
@@ -53,25 +58,45 @@ build_prefix() { # N NAME
 fail=0 n=0
 set -- $(grep -v '^#' "$PATCHES/series")
 total=$#
-i=0
-for name in pristine "$@"; do
-	if [ "$i" -gt 0 ]; then
+
+check() { # N NAME
+	t0=$(date +%s)
+	if info=$(build_prefix "$1" "$2"); then
+		echo "ok   $1/$total $2 ($(($(date +%s) - t0))s, $info)"
+	else
+		echo "FAIL $1/$total $2 (log: $LOGS/$(printf '%02d' "$1").log)"
+		grep -E 'error:|Error [0-9]' "$LOGS/$(printf '%02d' "$1").log" |
+			head -5 | sed 's/^/     /'
+		fail=$((fail + 1))
+	fi
+	n=$((n + 1))
+}
+
+if [ "${BISECT_ORDER:-forward}" = reverse ]; then
+	for name in "$@"; do
 		patch -d "$SRC" -p1 -s -N <"$PATCHES/$name" ||
-			{ echo "FAIL $i/$total $name (does not apply)"; exit 1; }
-	fi
-	if [ "$i" -ge "$FROM" ]; then
-		t0=$(date +%s)
-		if info=$(build_prefix "$i" "$name"); then
-			echo "ok   $i/$total $name ($(($(date +%s) - t0))s, $info)"
-		else
-			echo "FAIL $i/$total $name (log: $LOGS/$(printf '%02d' "$i").log)"
-			grep -E 'error:|Error [0-9]' "$LOGS/$(printf '%02d' "$i").log" |
-				head -5 | sed 's/^/     /'
-			fail=$((fail + 1))
+			{ echo "FAIL $name (does not apply)"; exit 1; }
+	done
+	i=$total
+	while [ "$i" -ge "$FROM" ]; do
+		eval "name=\${$i}"
+		[ "$i" = 0 ] && name=pristine
+		check "$i" "$name"
+		[ "$i" = 0 ] && break
+		patch -d "$SRC" -p1 -s -R <"$PATCHES/$name" ||
+			{ echo "FAIL $name (does not reverse)"; exit 1; }
+		i=$((i - 1))
+	done
+else
+	i=0
+	for name in pristine "$@"; do
+		if [ "$i" -gt 0 ]; then
+			patch -d "$SRC" -p1 -s -N <"$PATCHES/$name" ||
+				{ echo "FAIL $i/$total $name (does not apply)"; exit 1; }
 		fi
-		n=$((n + 1))
-	fi
-	i=$((i + 1))
-done
+		[ "$i" -ge "$FROM" ] && check "$i" "$name"
+		i=$((i + 1))
+	done
+fi
 echo "bisect: $n prefixes built, $fail failed"
 [ "$fail" = 0 ]
