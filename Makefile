@@ -51,7 +51,7 @@ initrd: kernel rootfs
 
 selftests:
 	@$(MAKE) -s -C selftests KSRC=$(CURDIR)/$(BUILD)/src/linux-source-$(KERNEL) \
-		OUTPUT=$(CURDIR)/$(BUILD)/selftests/$(KERNEL) \
+		OUTPUT=$(CURDIR)/$(BUILD)/selftests/$(KERNEL)-$(FLAVOR) \
 		ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu- all
 
 cell: host-tools

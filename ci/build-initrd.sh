@@ -17,7 +17,7 @@ check_flavor "$F"
 SRC=$(kernel_src "$K")
 KOUT=$(kernel_dir "$K" "$F")
 ROOTFS=$MHP_BUILD/rootfs/rootfs.cpio
-STOUT=$MHP_BUILD/selftests/$K
+STOUT=$MHP_BUILD/selftests/$K-$F
 
 [ -f "$KOUT/arch/riscv/boot/Image" ] || die "kernel $K-$F is not built: run 'make kernel KERNEL=$K FLAVOR=$F'"
 [ -f "$ROOTFS" ] || die "guest root missing ($ROOTFS): run 'make rootfs'"
@@ -26,6 +26,9 @@ mkdir -p "$STOUT"
 make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" \
 	ARCH=riscv CROSS_COMPILE=$MHP_CROSS all >"$STOUT/build.log" 2>&1 ||
 	{ cat "$STOUT/build.log" >&2; die "selftests cross build failed"; }
+make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" KDIR="$KOUT" \
+	ARCH=riscv CROSS_COMPILE=$MHP_CROSS module >"$STOUT/module.log" 2>&1 ||
+	{ cat "$STOUT/module.log" >&2; die "test module build failed"; }
 
 stage=$KOUT/overlay
 rm -rf "$stage"
@@ -47,6 +50,8 @@ for p in $(make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" emit_test
 	cp "$STOUT/$p" "$mhp_dst/$p"
 	touch "$mhp_dst/$p"
 done
+rm -rf "$mhp_dst/mhp_test_mod"
+cp "$STOUT/mhp_test.ko" "$mhp_dst/"
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$KOUT/overlay.cpio"
 cat "$ROOTFS" "$KOUT/overlay.cpio" >"$KOUT/initrd.cpio.tmp"
 mv "$KOUT/initrd.cpio.tmp" "$KOUT/initrd.cpio"

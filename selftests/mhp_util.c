@@ -133,30 +133,32 @@ int block_zone_valid(int id, const char *zone)
 	return 0;
 }
 
-int range_is_system_ram(uint64_t start, uint64_t len)
+int64_t system_ram_bytes(uint64_t start, uint64_t len)
 {
 	FILE *f = fopen("/proc/iomem", "r");
 	unsigned long long a, b;
-	uint64_t covered = start;	/* System RAM reaches up to here */
+	uint64_t end = start + len, sum = 0;
 	char line[256];
 	int seen = 0;
 
 	if (!f)
 		return -1;
-	/* top-level entries are sorted by address; merge adjacent RAM */
 	while (fgets(line, sizeof(line), f)) {
+		uint64_t lo, hi;
+
+		/* top-level entries only: children repeat their parents */
 		if (line[0] == ' ' || sscanf(line, "%llx-%llx", &a, &b) != 2)
 			continue;
 		seen |= b != 0;
 		if (!strstr(line, ": System RAM"))
 			continue;
-		if (a <= covered && b + 1 > covered)
-			covered = b + 1;
+		lo = a > start ? a : start;
+		hi = b + 1 < end ? b + 1 : end;
+		if (lo < hi)
+			sum += hi - lo;
 	}
 	fclose(f);
-	if (!seen)
-		return -1;
-	return covered >= start + len;
+	return seen ? (int64_t)sum : -1;
 }
 
 int block_node(int id)

@@ -40,11 +40,11 @@ void block_zone(int id, char *buf, size_t sz);
 int block_zone_valid(int id, const char *zone);
 
 /*
- * 1 if [start, start + len) is System RAM throughout per /proc/iomem
- * (the kernel refuses to offline a block with a hole: -EINVAL), 0 if not,
- * -1 if iomem shows no real addresses (not root).
+ * Bytes of [start, start + len) that /proc/iomem shows as System RAM
+ * (the kernel refuses to offline a block with a hole: -EINVAL), or -1 if
+ * iomem shows no real addresses (not root).
  */
-int range_is_system_ram(uint64_t start, uint64_t len);
+int64_t system_ram_bytes(uint64_t start, uint64_t len);
 
 /* The node a block's nodeN link names; -1 without one, -2 with several. */
 int block_node(int id);

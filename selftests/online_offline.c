@@ -50,7 +50,8 @@ static int cycle(int id, const char *how)
 
 	if (rc == -EBUSY)
 		return BUSY;
-	if (rc == -EINVAL && range_is_system_ram(id * block_size, block_size) == 0)
+	if (rc == -EINVAL && system_ram_bytes(id * block_size, block_size) >= 0 &&
+	    system_ram_bytes(id * block_size, block_size) < (int64_t)block_size)
 		return HOLE;
 	if (rc) {
 		ksft_print_msg("memory%d: offline: %s\n", id, strerror(-rc));

@@ -47,8 +47,12 @@ void cell_cmdline(const struct cell *c, const struct topo *t,
 {
 	size_t len;
 
-	/* new memory stays offline: the tests choose its zone */
-	len = snprintf(buf, sz, "console=ttyS0 panic=-1 memhp_default_state=offline %s riscv_mhp.paging=%s",
+	/*
+	 * The first oops ends the guest (oops=panic, panic=-1 and QEMU's
+	 * -no-reboot): it is the signature; what follows is noise and hangs.
+	 * New memory stays offline: the tests choose its zone.
+	 */
+	len = snprintf(buf, sz, "console=ttyS0 oops=panic panic=-1 memhp_default_state=offline %s riscv_mhp.paging=%s",
 		       MHP_DESTRUCTIVE_TOKEN, paging_name(c->paging));
 	if (t->hide && len < sz)
 		len += snprintf(buf + len, sz - len, " mem=%" PRIu64 "M",

@@ -1,0 +1,219 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Hidden RAM, the mhp_test module and ptdump (see mhp_module.h). */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "mhp_module.h"
+#include "mhp_util.h"
+
+#define DT_ROOT "/proc/device-tree"
+
+static uint64_t be_cells(const unsigned char *p, int cells)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < cells * 4; i++)
+		v = (v << 8) | p[i];
+	return v;
+}
+
+static int dt_cells(const char *name, int dflt)
+{
+	unsigned char b[4];
+	int fd = open(name, O_RDONLY), n;
+
+	if (fd < 0)
+		return dflt;
+	n = read(fd, b, 4);
+	close(fd);
+	return n == 4 ? (int)be_cells(b, 1) : dflt;
+}
+
+/* Append the hidden blocks of one device-tree memory range. */
+static int add_hidden(struct mem_range *r, int n, int max, uint64_t start,
+		      uint64_t size, int node, uint64_t bs)
+{
+	uint64_t a = (start + bs - 1) / bs * bs, end = start + size;
+
+	for (; a + bs <= end && n < max; a += bs) {
+		if (system_ram_bytes(a, bs) != 0)
+			continue;
+		if (n && r[n - 1].node == node && r[n - 1].start + r[n - 1].size == a)
+			r[n - 1].size += bs;	/* contiguous: grow */
+		else
+			r[n++] = (struct mem_range){ a, bs, node };
+	}
+	return n;
+}
+
+int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
+{
+	int ac = dt_cells(DT_ROOT "/#address-cells", 2);
+	int sc = dt_cells(DT_ROOT "/#size-cells", 1);
+	DIR *d = opendir(DT_ROOT);
+	struct dirent *e;
+	int n = 0;
+
+	if (!d || system_ram_bytes(0, 1) < 0) {
+		if (d)
+			closedir(d);
+		return -1;
+	}
+	while ((e = readdir(d))) {
+		unsigned char reg[256];
+		char path[PATH_MAX];
+		int fd, len, node;
+
+		if (strncmp(e->d_name, "memory@", 7))
+			continue;
+		snprintf(path, sizeof(path), DT_ROOT "/%s/numa-node-id", e->d_name);
+		node = dt_cells(path, 0);
+		snprintf(path, sizeof(path), DT_ROOT "/%s/reg", e->d_name);
+		fd = open(path, O_RDONLY);
+		if (fd < 0)
+			continue;
+		len = read(fd, reg, sizeof(reg));
+		close(fd);
+		for (int off = 0; off + (ac + sc) * 4 <= len; off += (ac + sc) * 4)
+			n = add_hidden(r, n, max, be_cells(reg + off, ac),
+				       be_cells(reg + off + ac * 4, sc), node, bs);
+	}
+	closedir(d);
+	return n;
+}
+
+const char *mhp_module_load(void)
+{
+	char exe[PATH_MAX], ko[PATH_MAX + 16];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int fd;
+
+	if (!access(MHP_TEST_DEBUGFS, F_OK))
+		return NULL;
+	if (n > 0) {
+		exe[n] = '\0';
+		snprintf(ko, sizeof(ko), "%s/mhp_test.ko", dirname(exe));
+		fd = open(ko, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			long rc = syscall(__NR_finit_module, fd, "", 0);
+
+			close(fd);
+			if (rc && errno != EEXIST)
+				return "mhp_test.ko next to the test would not load (see dmesg)";
+		}
+	}
+	if (access(MHP_TEST_DEBUGFS, F_OK) && system("modprobe -q mhp_test 2>/dev/null") != 0)
+		return "mhp_test module not found: build it with 'make module KDIR=<kernel build dir>'";
+	if (access(MHP_TEST_DEBUGFS, F_OK))
+		return MHP_TEST_DEBUGFS " missing (debugfs not mounted?)";
+	return NULL;
+}
+
+void mhp_module_unload(void)
+{
+	syscall(__NR_delete_module, "mhp_test", O_NONBLOCK);
+}
+
+static int request(const char *file, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int request(const char *file, const char *fmt, ...)
+{
+	char path[128], buf[96];
+	va_list ap;
+	int fd, rc = 0, len;
+
+	va_start(ap, fmt);
+	len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	snprintf(path, sizeof(path), MHP_TEST_DEBUGFS "/%s", file);
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, buf, len) < 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+int mhp_add(uint64_t start, uint64_t size, int node)
+{
+	return request("add", "0x%llx 0x%llx %d", (unsigned long long)start,
+		       (unsigned long long)size, node);
+}
+
+int mhp_remove(uint64_t start, uint64_t size)
+{
+	return request("remove", "0x%llx 0x%llx", (unsigned long long)start,
+		       (unsigned long long)size);
+}
+
+int mhp_percpu(unsigned long count, unsigned long size)
+{
+	return request("percpu", "%lu %lu", count, size);
+}
+
+int mhp_mappable(uint64_t *start, uint64_t *end)
+{
+	char buf[96];
+	unsigned long long a, b;
+	int rc = read_str(MHP_TEST_DEBUGFS "/mappable", buf, sizeof(buf));
+
+	if (rc)
+		return rc;
+	if (sscanf(buf, "%llx %llx", &a, &b) != 2)
+		return -EINVAL;
+	*start = a;
+	*end = b;
+	return 0;
+}
+
+int mhp_addr(uint64_t phys, uint64_t *va, uint64_t *vmemmap)
+{
+	char buf[96];
+	unsigned long long a, b;
+	int rc = request("addr", "0x%llx", (unsigned long long)phys);
+
+	if (!rc)
+		rc = read_str(MHP_TEST_DEBUGFS "/addr", buf, sizeof(buf));
+	if (rc)
+		return rc;
+	if (sscanf(buf, "va=%llx vmemmap=%llx", &a, &b) != 2)
+		return -EINVAL;
+	*va = a;
+	*vmemmap = b;
+	return 0;
+}
+
+int64_t ptdump_mapped_bytes(uint64_t va, uint64_t len)
+{
+	FILE *f = fopen("/sys/kernel/debug/kernel_page_tables", "r");
+	unsigned long long a, b;
+	uint64_t end = va + len, sum = 0;
+	char line[256];
+
+	if (!f)
+		return -1;
+	/* "0xff60000000000000-0xff60000000200000    0x...  2M PMD  D A G ..." */
+	while (fgets(line, sizeof(line), f)) {
+		uint64_t lo, hi;
+
+		if (sscanf(line, "0x%llx-0x%llx", &a, &b) != 2)
+			continue;
+		lo = a > va ? a : va;
+		hi = b < end ? b : end;
+		if (lo < hi)
+			sum += hi - lo;
+	}
+	fclose(f);
+	return sum;
+}
