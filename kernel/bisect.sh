@@ -34,7 +34,7 @@ CROSS=riscv64-linux-gnu-
 export ARCH=riscv CROSS_COMPILE=$CROSS
 export CCACHE_DIR=${MHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/riscv-mhp}/ccache
 export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
-mkdir -p "$CCACHE_DIR" "$LOGS"
+mkdir -p "$CCACHE_DIR" "$LOGS" "$OUT"
 
 echo "bisect: extracting $TARBALL into $SRC"
 rm -rf "$SRC"
