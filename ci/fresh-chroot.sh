@@ -23,7 +23,8 @@ git clone -q "$MHP_TOP" "$DIR/root/src/riscv-mhp"
 for m in proc sys dev dev/pts; do
 	mountpoint -q "$DIR/root/$m" || mount --bind "/$m" "$DIR/root/$m"
 done
-trap 'for m in dev/pts dev sys proc; do umount "$DIR/root/$m" 2>/dev/null || true; done' EXIT
+# deps.sh mounts binfmt_misc under the chroot's /proc: unmount it first
+trap 'for m in proc/sys/fs/binfmt_misc dev/pts dev sys proc; do umount "$DIR/root/$m" 2>/dev/null || true; done' EXIT
 cp /etc/resolv.conf "$DIR/root/etc/resolv.conf"
 
 inside() { chroot "$DIR/root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "$1"; }
