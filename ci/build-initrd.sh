@@ -10,10 +10,7 @@ set -eu
 MHP_STEP=initrd
 . "$(dirname "$0")/lib.sh"
 
-[ $# = 2 ] || die "usage: build-initrd.sh KERNEL FLAVOR"
-K=$1 F=$2
-check_kernel "$K"
-check_flavor "$F"
+kernel_flavor_args build-initrd.sh "$@"
 SRC=$(kernel_src "$K")
 KOUT=$(kernel_dir "$K" "$F")
 ROOTFS=$MHP_BUILD/rootfs/rootfs.cpio

@@ -15,10 +15,7 @@ set -eu
 MHP_STEP=kernel
 . "$(dirname "$0")/lib.sh"
 
-[ $# = 2 ] || die "usage: build-kernel.sh KERNEL FLAVOR"
-K=$1 F=$2
-check_kernel "$K"
-check_flavor "$F"
+kernel_flavor_args build-kernel.sh "$@"
 
 SRC=$(kernel_src "$K")
 OUT=$(kernel_dir "$K" "$F")

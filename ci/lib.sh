@@ -30,6 +30,17 @@ check_flavor() {
 		die "unknown flavor '$1' (known: $MHP_FLAVORS)" ;; esac
 }
 
+# kernel_flavor_args SCRIPT ARGS...: the "KERNEL FLAVOR" arguments of a
+# build script, validated, as K and F
+kernel_flavor_args() {
+	_script=$1
+	shift
+	[ $# = 2 ] || die "usage: $_script KERNEL FLAVOR"
+	K=$1 F=$2
+	check_kernel "$K"
+	check_flavor "$F"
+}
+
 # run_with_progress LOG LABEL CMD...: run CMD with its output in LOG and a
 # progress line every 30 s (elapsed time and the log's last line) so long
 # steps never look hung; returns CMD's status and shows the log tail on failure.

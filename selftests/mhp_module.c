@@ -204,16 +204,9 @@ int64_t ptdump_mapped_bytes(uint64_t va, uint64_t len)
 	if (!f)
 		return -1;
 	/* "0xff60000000000000-0xff60000000200000    0x...  2M PMD  D A G ..." */
-	while (fgets(line, sizeof(line), f)) {
-		uint64_t lo, hi;
-
-		if (sscanf(line, "0x%llx-0x%llx", &a, &b) != 2)
-			continue;
-		lo = a > va ? a : va;
-		hi = b < end ? b : end;
-		if (lo < hi)
-			sum += hi - lo;
-	}
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "0x%llx-0x%llx", &a, &b) == 2)
+			sum += overlap(a, b, va, end);
 	fclose(f);
 	return sum;
 }

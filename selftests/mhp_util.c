@@ -144,18 +144,12 @@ int64_t system_ram_bytes(uint64_t start, uint64_t len)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f)) {
-		uint64_t lo, hi;
-
 		/* top-level entries only: children repeat their parents */
 		if (line[0] == ' ' || sscanf(line, "%llx-%llx", &a, &b) != 2)
 			continue;
 		seen |= b != 0;
-		if (!strstr(line, ": System RAM"))
-			continue;
-		lo = a > start ? a : start;
-		hi = b + 1 < end ? b + 1 : end;
-		if (lo < hi)
-			sum += hi - lo;
+		if (strstr(line, ": System RAM"))
+			sum += overlap(a, b + 1, start, end);	/* iomem ends are inclusive */
 	}
 	fclose(f);
 	return seen ? (int64_t)sum : -1;

@@ -39,6 +39,14 @@ void block_zone(int id, char *buf, size_t sz);
 /* 1 if zone appears in the block's valid_zones. */
 int block_zone_valid(int id, const char *zone);
 
+/* Bytes that [a_lo, a_hi) and [b_lo, b_hi) share. */
+static inline uint64_t overlap(uint64_t a_lo, uint64_t a_hi, uint64_t b_lo, uint64_t b_hi)
+{
+	uint64_t lo = a_lo > b_lo ? a_lo : b_lo, hi = a_hi < b_hi ? a_hi : b_hi;
+
+	return lo < hi ? hi - lo : 0;
+}
+
 /*
  * Bytes of [start, start + len) that /proc/iomem shows as System RAM
  * (the kernel refuses to offline a block with a hole: -EINVAL), or -1 if
