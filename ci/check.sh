@@ -104,7 +104,7 @@ grep -v '^#' "$MHP_TOP/ci/known-failures" | while IFS='|' read -r cell append si
 	MHP_QUIET=1 APPEND="$append" "$MHP_TOP/ci/run-cell" "$cell" "$RUN/known" \
 		</dev/null >"$RUN/known-$cell.log" 2>&1
 	rc=$?
-	if [ "$rc" = 1 ] && grep -aqE "$sig" "$RUN/known/$cell/console.log"; then
+	if [ "$rc" = 1 ] && grep -aqE "$sig" "$RUN/known/$cell/console.log" "$RUN/known/$cell/tap.log"; then
 		echo "0 known bug still caught: $cell: $what"
 	else
 		echo "1 known bug NOT caught as recorded (exit $rc, fixed?): $cell: $what"

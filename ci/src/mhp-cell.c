@@ -3,10 +3,12 @@
  * mhp-cell: the host side of a cell, for ci/run-cell.
  *
  *   mhp-cell describe CELL             validate; print shell assignments
- *   mhp-cell argv CELL --image I --initrd R [--qemu Q] [--append A]
- *                                      the QEMU command, one arg per line
- *   mhp-cell verdict CELL CONSOLE [--json FILE]
- *                                      judge a console log: exit 0 = PASS
+ *   mhp-cell argv CELL --image I --initrd R [--qemu Q] [--append A] [--tap F]
+ *                                      the QEMU command, one arg per line;
+ *                                      the guest's own output goes to F
+ *   mhp-cell verdict CELL CONSOLE [TAP] [--json FILE]
+ *                                      judge the kernel console and the
+ *                                      guest's output: exit 0 = PASS
  *
  * --topodir DIR names the topology directory (default
  * virtme-configs/topologies). Bad input: one line on stderr, exit 2.
@@ -92,19 +94,30 @@ static void write_json(const char *cell, const struct verdict *v, int pass,
 	json_object_put(o);
 }
 
-static int cmd_verdict(const char *name, const struct cell *c, const char *console)
+static void feed_file(struct verdict *v, const char *path)
 {
-	struct verdict v;
-	char line[4096], why[300] = "";
-	FILE *f = fopen(console, "r");
-	int pass;
+	char line[4096];
+	FILE *f = fopen(path, "r");
 
 	if (!f)
-		die("cannot read console log %s", console);
-	verdict_init(&v);
+		die("cannot read %s", path);
 	while (fgets(line, sizeof(line), f))
-		verdict_feed(&v, line);
+		verdict_feed(v, line);
 	fclose(f);
+}
+
+/* Kernel console and the guest's own output (if apart) feed one verdict. */
+static int cmd_verdict(const char *name, const struct cell *c,
+		       const char *console, const char *tap)
+{
+	struct verdict v;
+	char why[300] = "";
+	int pass;
+
+	verdict_init(&v);
+	feed_file(&v, console);
+	if (tap)
+		feed_file(&v, tap);
 	pass = verdict_pass(&v, c->paging, why, sizeof(why));
 	printf("%s: %s: tests %d ok, %d failed, %d skipped; subtests %d ok, %d failed, %d skipped%s%s\n",
 	       name, pass ? "PASS" : "FAIL", v.ok, v.not_ok, v.skip,
@@ -125,6 +138,7 @@ int main(int argc, char **argv)
 		{ "append", required_argument, NULL, 'a' },
 		{ "topodir", required_argument, NULL, 't' },
 		{ "json", required_argument, NULL, 'j' },
+		{ "tap", required_argument, NULL, 'T' },
 		{ 0 }
 	};
 	struct cell c;
@@ -139,6 +153,7 @@ int main(int argc, char **argv)
 		case 'a': files.append = optarg; break;
 		case 't': topodir = optarg; break;
 		case 'j': json_out = optarg; break;
+		case 'T': files.tap = optarg; break;
 		default: exit(2);
 		}
 	}
@@ -150,7 +165,9 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[optind], "argv"))
 		return cmd_argv(&c, &t);
 	if (!strcmp(argv[optind], "verdict") && argc - optind == 3)
-		return cmd_verdict(argv[optind + 1], &c, argv[optind + 2]);
+		return cmd_verdict(argv[optind + 1], &c, argv[optind + 2], NULL);
+	if (!strcmp(argv[optind], "verdict") && argc - optind == 4)
+		return cmd_verdict(argv[optind + 1], &c, argv[optind + 2], argv[optind + 3]);
 	die("unknown command or arguments: %s", argv[optind]);
 	return 2;
 }

@@ -103,6 +103,16 @@ void qemu_argv(const struct cell *c, const struct topo *t,
 	argv_add(out, "none");
 	argv_add(out, "-serial");
 	argv_add(out, "stdio");
+	if (f->tap) {
+		/* the guest's own output (markers, TAP) on hvc0, apart from
+		 * kernel messages on the UART, so neither splits the other */
+		argv_add(out, "-device");
+		argv_add(out, "virtio-serial-device");
+		argv_add(out, "-chardev");
+		argv_add(out, "file,id=mhptap,path=%s", f->tap);
+		argv_add(out, "-device");
+		argv_add(out, "virtconsole,chardev=mhptap");
+	}
 	argv_add(out, "-no-reboot");
 	argv_add(out, "-kernel");
 	argv_add(out, "%s", f->image);

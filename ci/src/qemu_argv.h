@@ -19,6 +19,7 @@ struct boot_files {
 	const char *image;	/* kernel Image */
 	const char *initrd;	/* initramfs (cpio) */
 	const char *append;	/* extra kernel command line, or NULL */
+	const char *tap;	/* file for the guest's own output (hvc0), or NULL */
 };
 
 struct argv {

@@ -152,7 +152,7 @@ static const char *arg_after(const struct argv *a, const char *opt, int nth)
 
 static void build(const char *cellname, const char *topotext, struct argv *a)
 {
-	struct boot_files f = { "qemu", "Image", "initrd", "extra=1" };
+	struct boot_files f = { "qemu", "Image", "initrd", "extra=1", "/r/tap.log" };
 	struct cell c;
 	struct topo t;
 
@@ -195,6 +195,8 @@ static void argv_numa_and_cmdline(void **state)
 	assert_string_equal(arg_after(&a, "-numa", 1), "node,nodeid=1,cpus=1,memdev=mem1");
 	assert_string_equal(arg_after(&a, "-numa", 2), "node,nodeid=2,cpus=2-3");
 	assert_string_equal(arg_after(&a, "-kernel", 0), "Image");
+	assert_string_equal(arg_after(&a, "-chardev", 0), "file,id=mhptap,path=/r/tap.log");
+	assert_string_equal(arg_after(&a, "-device", 1), "virtconsole,chardev=mhptap");
 	assert_string_equal(a.v[0], "qemu");
 	cmd = arg_after(&a, "-append", 0);
 	assert_non_null(strstr(cmd, MHP_DESTRUCTIVE_TOKEN));
