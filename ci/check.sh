@@ -99,12 +99,11 @@ done 2>&1 >"$RUN/cells.status"
 while read -r st name; do result "$name" "$st"; done <"$RUN/cells.status"
 
 # 6. known kernel bugs: the cell must FAIL and its console show the signature
-grep -v '^#' "$MHP_TOP/ci/known-failures" | while IFS='|' read -r cell append sig what; do
-	cell=$(echo $cell) append=$(echo $append) sig=$(echo $sig) what=$(echo $what)
+known_failures | while IFS='|' read -r cell append sig what; do
 	MHP_QUIET=1 APPEND="$append" "$MHP_TOP/ci/run-cell" "$cell" "$RUN/known" \
 		</dev/null >"$RUN/known-$cell.log" 2>&1
 	rc=$?
-	if [ "$rc" = 1 ] && grep -aqE "$sig" "$RUN/known/$cell/console.log" "$RUN/known/$cell/tap.log"; then
+	if [ "$rc" = 1 ] && guest_output_matches "$RUN/known/$cell" "$sig"; then
 		echo "0 known bug still caught: $cell: $what"
 	else
 		echo "1 known bug NOT caught as recorded (exit $rc, fixed?): $cell: $what"

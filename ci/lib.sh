@@ -41,6 +41,19 @@ kernel_flavor_args() {
 	check_flavor "$F"
 }
 
+# known_failures: the entries of ci/known-failures as CELL|APPEND|SIGNATURE|WHAT
+# with the blanks around each field trimmed (read them with IFS='|')
+known_failures() {
+	grep -v -e '^#' -e '^[[:space:]]*$' "$MHP_TOP/ci/known-failures" |
+		sed 's/[[:space:]]*|[[:space:]]*/|/g; s/^[[:space:]]*//; s/[[:space:]]*$//'
+}
+
+# guest_output_matches CELL_DIR REGEX: the cell's kernel console or the
+# guest's own output shows REGEX
+guest_output_matches() {
+	cat "$1/console.log" "$1/tap.log" 2>/dev/null | grep -aqE "$2"
+}
+
 # run_with_progress LOG LABEL CMD...: run CMD with its output in LOG and a
 # progress line every 30 s (elapsed time and the log's last line) so long
 # steps never look hung; returns CMD's status and shows the log tail on failure.

@@ -33,11 +33,6 @@ static int nr_hidden;
 static char auto_online[32];
 static int nodes[64], nr_nodes;
 
-static int is_kernel_zone(const char *z)
-{
-	return !strcmp(z, "DMA") || !strcmp(z, "DMA32") || !strcmp(z, "Normal");
-}
-
 static int possible_nodes(void)
 {
 	char buf[64];

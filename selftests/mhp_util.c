@@ -121,6 +121,11 @@ void block_zone(int id, char *buf, size_t sz)
 	buf[strcspn(buf, " ")] = '\0';
 }
 
+int is_kernel_zone(const char *zone)
+{
+	return !strcmp(zone, "DMA") || !strcmp(zone, "DMA32") || !strcmp(zone, "Normal");
+}
+
 int block_zone_valid(int id, const char *zone)
 {
 	char zones[128];

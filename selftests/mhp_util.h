@@ -36,6 +36,8 @@ int block_set_state(int id, const char *state);
 int block_state_is(int id, const char *want);
 /* The first zone of a block's valid_zones ("" on error). */
 void block_zone(int id, char *buf, size_t sz);
+/* 1 for the zones online_kernel may choose (DMA, DMA32, Normal). */
+int is_kernel_zone(const char *zone);
 /* 1 if zone appears in the block's valid_zones. */
 int block_zone_valid(int id, const char *zone);
 

@@ -31,11 +31,6 @@ struct tally {
 
 enum { CYCLED, BUSY, HOLE, NOT_OFFERED, BROKEN };
 
-static int is_kernel_zone(const char *z)
-{
-	return !strcmp(z, "DMA") || !strcmp(z, "DMA32") || !strcmp(z, "Normal");
-}
-
 /*
  * Offline block id, check, online it with how, check, and (when asked)
  * Returns CYCLED, BUSY (expected EBUSY), HOLE (expected EINVAL), NOT_OFFERED (valid_zones of the
