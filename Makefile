@@ -3,7 +3,7 @@
 #   make run                 set up the host, build, boot the default cell
 #   make check               unit tests, selftest builds, the check cells
 #   make cell CELL=...       one cell, e.g. 6.12-plain-sv48-numa2
-#   make kernel KERNEL=6.1|6.12 FLAVOR=plain|kasan
+#   make kernel KERNEL=6.1|6.12 FLAVOR=plain|kasan|nomemcg
 #   make rootfs | deps | host-tools | unit | kernel-lint | kernel-bisect
 #
 # Build outputs: build/ ; run artefacts: results/ ; caches that survive a

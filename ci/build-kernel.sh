@@ -57,7 +57,7 @@ fi
 # --- config -----------------------------------------------------------
 frags="$FRAGS/base.config $FRAGS/hotplug.config $FRAGS/numa.config"
 frags="$frags $FRAGS/debug.config $FRAGS/kernel-$K.config"
-[ "$F" = kasan ] && frags="$frags $FRAGS/kasan.config"
+[ "$F" = plain ] || frags="$frags $FRAGS/$F.config"
 export ARCH=riscv CROSS_COMPILE=$MHP_CROSS
 mkdir -p "$OUT"
 cfg_id=$( (echo "$want"; cat $frags) | sha256sum | cut -c1-16)

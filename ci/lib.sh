@@ -9,7 +9,7 @@ MHP_RESULTS=${MHP_RESULTS:-$MHP_TOP/results}
 # the repo on a machine that built before starts warm.
 MHP_CACHE=${MHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/riscv-mhp}
 MHP_KERNELS="6.1 6.12"
-MHP_FLAVORS="plain kasan"
+MHP_FLAVORS="plain kasan nomemcg"
 MHP_CROSS=riscv64-linux-gnu-
 MHP_JOBS=${MHP_JOBS:-$(nproc)}
 

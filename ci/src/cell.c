@@ -6,7 +6,7 @@
 #include "cell.h"
 
 static const char *const kernels[] = { "6.1", "6.12", NULL };
-static const char *const flavors[] = { "plain", "kasan", NULL };
+static const char *const flavors[] = { "plain", "kasan", "nomemcg", NULL };
 static const char *const pagings[] = { "sv39", "sv48", "sv57", NULL };
 
 const char *paging_name(enum paging p)
@@ -58,7 +58,7 @@ int cell_parse(const char *name, struct cell *c, char *err, size_t errsz)
 		FAIL("unknown kernel '%s' (known: 6.1, 6.12)", tok[0]);
 	strcpy(c->kernel, tok[0]);
 	if (lookup(flavors, tok[1]) < 0)
-		FAIL("unknown flavor '%s' (known: plain, kasan)", tok[1]);
+		FAIL("unknown flavor '%s' (known: plain, kasan, nomemcg)", tok[1]);
 	strcpy(c->flavor, tok[1]);
 	i = lookup(pagings, tok[2]);
 	if (i < 0)
