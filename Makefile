@@ -16,7 +16,8 @@ CELL ?= $(KERNEL)-$(FLAVOR)-sv57-numa2
 BUILD := build
 HOST := $(BUILD)/host
 HOST_CFLAGS := -D_GNU_SOURCE -std=gnu11 -Wall -Wextra -O2 -g -Ici/src
-HARNESS_SRC := ci/src/cell.c ci/src/topo.c ci/src/qemu_argv.c ci/src/verdict.c
+HARNESS_SRC := ci/src/cell.c ci/src/topo.c ci/src/qemu_argv.c ci/src/verdict.c \
+	ci/src/dtb.c
 HARNESS_HDR := $(wildcard ci/src/*.h)
 
 .PHONY: all run check deps host-tools unit kernel rootfs initrd selftests \
@@ -31,11 +32,11 @@ host-tools: $(HOST)/mhp-cell $(HOST)/unit-tests
 
 $(HOST)/mhp-cell: ci/src/mhp-cell.c $(HARNESS_SRC) $(HARNESS_HDR)
 	@mkdir -p $(HOST)
-	gcc $(HOST_CFLAGS) -o $@ ci/src/mhp-cell.c $(HARNESS_SRC) -ljson-c
+	gcc $(HOST_CFLAGS) -o $@ ci/src/mhp-cell.c $(HARNESS_SRC) -ljson-c -lfdt
 
 $(HOST)/unit-tests: ci/tests/unit_tests.c $(HARNESS_SRC) $(HARNESS_HDR)
 	@mkdir -p $(HOST)
-	gcc $(HOST_CFLAGS) -o $@ ci/tests/unit_tests.c $(HARNESS_SRC) -lcmocka
+	gcc $(HOST_CFLAGS) -o $@ ci/tests/unit_tests.c $(HARNESS_SRC) -lcmocka -lfdt
 
 unit: $(HOST)/unit-tests
 	@$(HOST)/unit-tests

@@ -6,6 +6,11 @@
  *   mhp-cell argv CELL --image I --initrd R [--qemu Q] [--append A] [--tap F]
  *                                      the QEMU command, one arg per line;
  *                                      the guest's own output goes to F
+ *             [--dumpdtb F | --dtb F]  (only dump QEMU's device tree to F |
+ *                                      boot with the edited tree F)
+ *   mhp-cell dtb CELL --in QEMU.dtb --out CELL.dtb
+ *                                      edit QEMU's device tree for the
+ *                                      topology (describe says dtb=1)
  *   mhp-cell verdict CELL CONSOLE [TAP] [--json FILE]
  *                                      judge the kernel console and the
  *                                      guest's output: exit 0 = PASS
@@ -21,6 +26,7 @@
 #include <json-c/json.h>
 
 #include "cell.h"
+#include "dtb.h"
 #include "qemu_argv.h"
 #include "topo.h"
 #include "verdict.h"
@@ -28,6 +34,7 @@
 static struct boot_files files = { .qemu = "qemu-system-riscv64" };
 static const char *topodir = "virtme-configs/topologies";
 static const char *json_out;
+static const char *dtb_in, *dtb_out;
 
 static void die(const char *fmt, const char *arg)
 {
@@ -52,9 +59,10 @@ static void load(const char *name, struct cell *c, struct topo *t)
 
 static int cmd_describe(const struct cell *c, const struct topo *t)
 {
-	printf("kernel=%s\nflavor=%s\npaging=%s\ntopo=%s\npercpu=%s\ntimeout=%u\n",
+	printf("kernel=%s\nflavor=%s\npaging=%s\ntopo=%s\npercpu=%s\ntimeout=%u\ndtb=%d\n",
 	       c->kernel, c->flavor, paging_name(c->paging), c->topo,
-	       c->percpu_page ? "page" : "embed", t->timeout);
+	       c->percpu_page ? "page" : "embed", t->timeout,
+	       topo_needs_dtb(t));
 	return 0;
 }
 
@@ -68,6 +76,29 @@ static int cmd_argv(const struct cell *c, const struct topo *t)
 	for (int i = 0; i < a.n; i++)
 		puts(a.v[i]);
 	argv_free(&a);
+	return 0;
+}
+
+static int cmd_dtb(const struct topo *t)
+{
+	char buf[1 << 20], err[256];
+	void *edited;
+	size_t n, len;
+	FILE *f;
+
+	if (!dtb_in || !dtb_out)
+		die("%s", "dtb needs --in and --out");
+	f = fopen(dtb_in, "r");
+	if (!f)
+		die("cannot read %s", dtb_in);
+	n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	if (dtb_apply_topo(t, buf, n, &edited, &len, err, sizeof(err)))
+		die("device tree: %s", err);
+	f = fopen(dtb_out, "w");
+	if (!f || fwrite(edited, 1, len, f) != len || fclose(f))
+		die("cannot write %s", dtb_out);
+	free(edited);
 	return 0;
 }
 
@@ -139,6 +170,10 @@ int main(int argc, char **argv)
 		{ "topodir", required_argument, NULL, 't' },
 		{ "json", required_argument, NULL, 'j' },
 		{ "tap", required_argument, NULL, 'T' },
+		{ "dumpdtb", required_argument, NULL, 'D' },
+		{ "dtb", required_argument, NULL, 'd' },
+		{ "in", required_argument, NULL, 'I' },
+		{ "out", required_argument, NULL, 'O' },
 		{ 0 }
 	};
 	struct cell c;
@@ -154,16 +189,22 @@ int main(int argc, char **argv)
 		case 't': topodir = optarg; break;
 		case 'j': json_out = optarg; break;
 		case 'T': files.tap = optarg; break;
+		case 'D': files.dumpdtb = optarg; break;
+		case 'd': files.dtb = optarg; break;
+		case 'I': dtb_in = optarg; break;
+		case 'O': dtb_out = optarg; break;
 		default: exit(2);
 		}
 	}
 	if (argc - optind < 2)
-		die("%s", "usage: mhp-cell describe|argv|verdict CELL [CONSOLE] [options]");
+		die("%s", "usage: mhp-cell describe|argv|dtb|verdict CELL [CONSOLE] [options]");
 	load(argv[optind + 1], &c, &t);
 	if (!strcmp(argv[optind], "describe"))
 		return cmd_describe(&c, &t);
 	if (!strcmp(argv[optind], "argv"))
 		return cmd_argv(&c, &t);
+	if (!strcmp(argv[optind], "dtb"))
+		return cmd_dtb(&t);
 	if (!strcmp(argv[optind], "verdict") && argc - optind == 3)
 		return cmd_verdict(argv[optind + 1], &c, argv[optind + 2], NULL);
 	if (!strcmp(argv[optind], "verdict") && argc - optind == 4)

@@ -54,9 +54,10 @@ void cell_cmdline(const struct cell *c, const struct topo *t,
 	 */
 	len = snprintf(buf, sz, "console=ttyS0 oops=panic panic=-1 memhp_default_state=offline %s riscv_mhp.paging=%s",
 		       MHP_DESTRUCTIVE_TOKEN, paging_name(c->paging));
+	/* mem= counts RAM, not addresses: gaps and pmem are not RAM */
 	if (t->hide && len < sz)
 		len += snprintf(buf + len, sz - len, " mem=%" PRIu64 "M",
-				MiB(topo_total_mem(t) - t->hide));
+				MiB(topo_total_mem(t) - t->pmem - t->hide));
 	if (c->percpu_page && len < sz)
 		len += snprintf(buf + len, sz - len, " percpu_alloc=page");
 	if (extra && *extra && len < sz)
@@ -70,13 +71,16 @@ void qemu_argv(const struct cell *c, const struct topo *t,
 
 	argv_add(out, "%s", f->qemu);
 	argv_add(out, "-M");
-	argv_add(out, "virt");
+	if (f->dumpdtb)
+		argv_add(out, "virt,dumpdtb=%s", f->dumpdtb);
+	else
+		argv_add(out, "virt");
 	argv_add(out, "-cpu");
 	argv_add(out, "%s", cpu_paging[c->paging]);
 	argv_add(out, "-smp");
 	argv_add(out, "%u", t->cpus);
 	argv_add(out, "-m");
-	argv_add(out, "%" PRIu64 "M", MiB(topo_total_mem(t)));
+	argv_add(out, "%" PRIu64 "M", MiB(topo_span(t)));
 	for (unsigned int i = 0; i < t->nr_nodes; i++) {
 		const struct topo_node *n = &t->node[i];
 		char cpus[32];
@@ -87,8 +91,10 @@ void qemu_argv(const struct cell *c, const struct topo *t,
 			snprintf(cpus, sizeof(cpus), "%u-%u", n->cpu_first, n->cpu_last);
 		if (n->mem) {
 			argv_add(out, "-object");
-			argv_add(out, "memory-backend-ram,id=mem%u,size=%" PRIu64 "M",
-				 n->id, MiB(n->mem));
+			/* a gap costs the host nothing: never touched */
+			argv_add(out, "memory-backend-ram,id=mem%u,size=%" PRIu64 "M%s",
+				 n->id, MiB(n->mem + n->gap),
+				 n->gap ? ",reserve=off" : "");
 			argv_add(out, "-numa");
 			argv_add(out, "node,nodeid=%u,cpus=%s,memdev=mem%u",
 				 n->id, cpus, n->id);
@@ -118,6 +124,10 @@ void qemu_argv(const struct cell *c, const struct topo *t,
 	argv_add(out, "%s", f->image);
 	argv_add(out, "-initrd");
 	argv_add(out, "%s", f->initrd);
+	if (f->dtb) {
+		argv_add(out, "-dtb");
+		argv_add(out, "%s", f->dtb);
+	}
 	cell_cmdline(c, t, f->append, cmdline, sizeof(cmdline));
 	argv_add(out, "-append");
 	argv_add(out, "%s", cmdline);

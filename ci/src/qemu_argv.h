@@ -20,6 +20,8 @@ struct boot_files {
 	const char *initrd;	/* initramfs (cpio) */
 	const char *append;	/* extra kernel command line, or NULL */
 	const char *tap;	/* file for the guest's own output (hvc0), or NULL */
+	const char *dumpdtb;	/* only dump QEMU's device tree to this file */
+	const char *dtb;	/* boot with this (edited) device tree */
 };
 
 struct argv {

@@ -42,6 +42,20 @@ uint64_t topo_total_mem(const struct topo *t)
 	return sum;
 }
 
+uint64_t topo_span(const struct topo *t)
+{
+	uint64_t sum = topo_total_mem(t);
+
+	for (unsigned int i = 0; i < t->nr_nodes; i++)
+		sum += t->node[i].gap;
+	return sum;
+}
+
+int topo_needs_dtb(const struct topo *t)
+{
+	return topo_span(t) != topo_total_mem(t) || t->pmem;
+}
+
 static int parse_cpus(const char *s, struct topo_node *n)
 {
 	char *end;
@@ -79,6 +93,8 @@ static int parse_node(char *args, struct topo *t)
 			have_mem = 1;
 		else if (!strncmp(tok, "cpus=", 5) && !parse_cpus(tok + 5, n))
 			have_cpus = 1;
+		else if (!strncmp(tok, "gap=", 4) && !parse_size(tok + 4, &n->gap))
+			continue;
 		else
 			return -1;
 	}
@@ -100,14 +116,18 @@ static int validate(const struct topo *t, char *err, size_t errsz)
 	if (!total)
 		FAIL("no memory");
 	for (unsigned int i = 0; i < t->nr_nodes; i++) {
+		if (t->node[i].gap && (i + 1 == t->nr_nodes || !t->node[i].mem))
+			FAIL("node %u: gap= needs RAM below it and a node above it", i);
 		if (t->node[i].cpu_first != next_cpu)
 			FAIL("node %u: harts must follow on from node %u", i, i - 1);
 		next_cpu = t->node[i].cpu_last + 1;
 	}
 	if (t->nr_nodes && next_cpu != t->cpus)
 		FAIL("nodes name %u harts, 'cpus' says %u", next_cpu, t->cpus);
-	if (t->hide >= total)
-		FAIL("'hide' leaves no boot memory");
+	if (t->hide + t->pmem >= total)
+		FAIL("'hide' and 'pmem' leave no boot memory");
+	if (t->pmem && t->nr_nodes && t->pmem > t->node[t->nr_nodes - 1].mem)
+		FAIL("'pmem' must fit in the last node's RAM");
 	return 0;
 }
 
@@ -138,6 +158,8 @@ int topo_parse(const char *text, struct topo *t, char *err, size_t errsz)
 			rc = parse_size(line + off, &t->memory);
 		} else if (!strcmp(key, "hide")) {
 			rc = parse_size(line + off, &t->hide);
+		} else if (!strcmp(key, "pmem")) {
+			rc = parse_size(line + off, &t->pmem);
 		} else if (!strcmp(key, "timeout")) {
 			t->timeout = strtoul(line + off, NULL, 10);
 			rc = t->timeout ? 0 : -1;

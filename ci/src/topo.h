@@ -5,8 +5,13 @@
  *
  *   cpus N            harts (default: one per node, or 2 without nodes)
  *   memory SIZE       boot RAM of a machine without NUMA nodes
- *   node ID mem=SIZE cpus=A[-B]
- *                     a NUMA node; mem=0 makes it memoryless
+ *   node ID mem=SIZE cpus=A[-B] [gap=SIZE]
+ *                     a NUMA node; mem=0 makes it memoryless; gap= leaves
+ *                     SIZE of address space after its RAM (QEMU backs it
+ *                     with reserve=off, the device tree leaves it out), so
+ *                     the next node starts that far above: sparse NUMA
+ *   pmem SIZE         the top SIZE of RAM becomes a device-tree
+ *                     pmem-region (of_pmem) instead of System RAM
  *   hide SIZE         the top SIZE of RAM is backed by QEMU but hidden
  *                     from Linux with mem=, for the test module to hot-add
  *   timeout SECONDS   how long a cell with this topology may run
@@ -25,6 +30,7 @@ struct topo_node {
 	unsigned int id;
 	uint64_t mem;		/* bytes; 0 = memoryless */
 	unsigned int cpu_first, cpu_last;
+	uint64_t gap;		/* bytes of unused address space after mem */
 };
 
 struct topo {
@@ -33,13 +39,19 @@ struct topo {
 	unsigned int nr_nodes;
 	struct topo_node node[TOPO_MAX_NODES];
 	uint64_t hide;		/* bytes hidden with mem= */
+	uint64_t pmem;		/* bytes at the top of RAM made a pmem-region */
 	unsigned int timeout;	/* seconds */
 };
 
 /* 0 on success; otherwise -1 with "line N: reason" in err. */
 int topo_parse(const char *text, struct topo *t, char *err, size_t errsz);
 int topo_load(const char *path, struct topo *t, char *err, size_t errsz);
+/* RAM the guest is given, pmem and hidden RAM included, gaps not. */
 uint64_t topo_total_mem(const struct topo *t);
+/* Guest-physical bytes QEMU backs: RAM plus gaps (QEMU's -m). */
+uint64_t topo_span(const struct topo *t);
+/* 1 when QEMU's generated device tree must be edited (gaps, pmem). */
+int topo_needs_dtb(const struct topo *t);
 int parse_size(const char *s, uint64_t *out);
 
 #endif

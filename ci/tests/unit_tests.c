@@ -3,14 +3,18 @@
  * Unit tests of the host harness code (ci/src) with cmocka. The last line
  * is "unit: N passed, N failed" for ci/check.sh to add up.
  */
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
+#include <libfdt.h>
+#include "dtb.h"
 
 #include "cell.h"
 #include "qemu_argv.h"
@@ -107,7 +111,9 @@ static void topo_rejects_bad_files(void **state)
 		{ "node 1 mem=1G cpus=0\n", "bad 'node" },		/* IDs from 0 */
 		{ "node 0 mem=1G\n", "bad 'node" },			/* no harts */
 		{ "node 0 mem=1G cpus=0\nnode 1 mem=1G cpus=2\n", "harts must follow" },
-		{ "memory 1G\nhide 1G\n", "leaves no boot memory" },
+		{ "memory 1G\nhide 1G\n", "leave no boot memory" },
+		{ "node 0 mem=1G cpus=0 gap=8G\n", "gap= needs" },	/* gap at the top */
+		{ "node 0 mem=1G cpus=0\nnode 1 mem=1G cpus=1\npmem 1536M\n", "pmem' must fit" },
 		{ "memory 1G\nnode 0 mem=1G cpus=0\n", "exclude each other" },
 		{ "memory 1X\n", "bad 'memory" },
 		{ "disks 3\n", "unknown directive 'disks'" },
@@ -152,7 +158,8 @@ static const char *arg_after(const struct argv *a, const char *opt, int nth)
 
 static void build(const char *cellname, const char *topotext, struct argv *a)
 {
-	struct boot_files f = { "qemu", "Image", "initrd", "extra=1", "/r/tap.log" };
+	struct boot_files f = { .qemu = "qemu", .image = "Image", .initrd = "initrd",
+				.append = "extra=1", .tap = "/r/tap.log" };
 	struct cell c;
 	struct topo t;
 
@@ -242,6 +249,86 @@ static int judge(const char *const *lines, const char *extra, enum paging p,
 	return verdict_pass(v, p, why, whysz);
 }
 
+static void argv_sparse_numa(void **state)
+{
+	struct argv a;
+
+	(void)state;
+	build("6.1-plain-sv39-t-page",
+	      "node 0 mem=1G cpus=0 gap=63G\nnode 1 mem=1G cpus=1\nhide 512M\npmem 256M\n", &a);
+	/* QEMU backs the gap (untouched, reserve=off); mem= counts RAM only */
+	assert_string_equal(arg_after(&a, "-m", 0), "66560M");
+	assert_string_equal(arg_after(&a, "-object", 0),
+			    "memory-backend-ram,id=mem0,size=65536M,reserve=off");
+	assert_string_equal(arg_after(&a, "-object", 1), "memory-backend-ram,id=mem1,size=1024M");
+	assert_non_null(strstr(arg_after(&a, "-append", 0), " mem=1280M"));
+	assert_null(arg_after(&a, "-dtb", 0));
+	argv_free(&a);
+}
+
+/* --- device tree edits ------------------------------------------------- */
+
+static void fdt_mem_node(void *fdt, uint64_t addr, uint64_t size, int nid)
+{
+	fdt64_t reg[2] = { cpu_to_fdt64(addr), cpu_to_fdt64(size) };
+	char name[32];
+
+	snprintf(name, sizeof(name), "memory@%" PRIx64, addr);
+	assert_int_equal(fdt_begin_node(fdt, name), 0);
+	assert_int_equal(fdt_property_string(fdt, "device_type", "memory"), 0);
+	assert_int_equal(fdt_property(fdt, "reg", reg, sizeof(reg)), 0);
+	assert_int_equal(fdt_property_u32(fdt, "numa-node-id", nid), 0);
+	assert_int_equal(fdt_end_node(fdt), 0);
+}
+
+static uint64_t fdt_reg_size(const void *fdt, const char *path, uint64_t *addr)
+{
+	const fdt64_t *reg;
+	int len, off = fdt_path_offset(fdt, path);
+
+	assert_true(off >= 0);
+	reg = fdt_getprop(fdt, off, "reg", &len);
+	assert_int_equal(len, 16);
+	*addr = fdt64_to_cpu(reg[0]);
+	return fdt64_to_cpu(reg[1]);
+}
+
+static void dtb_sparse_and_pmem(void **state)
+{
+	static char fdt[4096];
+	struct topo t;
+	void *out;
+	size_t len;
+	uint64_t a;
+
+	(void)state;
+	/* what QEMU generates: each node's memory, gaps included */
+	assert_int_equal(fdt_create(fdt, sizeof(fdt)), 0);
+	assert_int_equal(fdt_finish_reservemap(fdt), 0);
+	assert_int_equal(fdt_begin_node(fdt, ""), 0);
+	fdt_mem_node(fdt, 0x80000000, 64ULL << 30, 0);
+	fdt_mem_node(fdt, 0x80000000 + (64ULL << 30), 1ULL << 30, 1);
+	assert_int_equal(fdt_end_node(fdt), 0);
+	assert_int_equal(fdt_finish(fdt), 0);
+
+	assert_int_equal(topo_parse("node 0 mem=1G cpus=0 gap=63G\nnode 1 mem=1G cpus=1\npmem 256M\n",
+				    &t, err, sizeof(err)), 0);
+	assert_int_equal(dtb_apply_topo(&t, fdt, fdt_totalsize(fdt), &out, &len,
+					err, sizeof(err)), 0);
+	assert_true(fdt_reg_size(out, "/memory@80000000", &a) == 1ULL << 30);
+	assert_true(fdt_reg_size(out, "/memory@1080000000", &a) == 768ULL << 20);
+	assert_true(fdt_reg_size(out, "/pmem@10b0000000", &a) == 256ULL << 20);
+	assert_true(a == 0x10b0000000ULL);
+	free(out);
+
+	/* a tree that does not match the topology is refused, with a reason */
+	assert_int_equal(topo_parse("node 0 mem=1G cpus=0 gap=7G\nnode 1 mem=1G cpus=1\n",
+				    &t, err, sizeof(err)), 0);
+	assert_int_equal(dtb_apply_topo(&t, fdt, fdt_totalsize(fdt), &out, &len,
+					err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no memory node"));
+}
+
 static void verdict_good_run_passes(void **state)
 {
 	struct verdict v;
@@ -327,6 +414,8 @@ int main(void)
 		cmocka_unit_test(sizes_parse),
 		cmocka_unit_test(argv_paging_modes),
 		cmocka_unit_test(argv_numa_and_cmdline),
+		cmocka_unit_test(argv_sparse_numa),
+		cmocka_unit_test(dtb_sparse_and_pmem),
 		cmocka_unit_test(verdict_good_run_passes),
 		cmocka_unit_test(verdict_catches_failures),
 		cmocka_unit_test(verdict_ignores_test_output_that_quotes_the_kernel),
