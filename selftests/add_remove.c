@@ -27,27 +27,7 @@
 #define LEAK_SLACK_KB	(4 * 1024)	/* slab/pcp noise between samples */
 #define VMEMMAP_UNIT	(2ULL << 20)	/* largest vmemmap mapping: a PMD */
 
-static uint64_t block_size;
-static struct mem_range hidden[16];
-static int nr_hidden;
-static char auto_online[32];
-static int nodes[64], nr_nodes;
-
-static int possible_nodes(void)
-{
-	char buf[64];
-	int a, b, n = 0;
-
-	if (read_str(SYSFS_NODE "/possible", buf, sizeof(buf)))
-		return 0;
-	for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
-		if (sscanf(t, "%d-%d", &a, &b) != 2)
-			b = a = atoi(t);
-		for (int i = a; i <= b && n < 64; i++)
-			nodes[n++] = i;
-	}
-	return n;
-}
+static struct mhp_env env;
 
 /*
  * Checks the direct map and the vmemmap of a range against ptdump: fully
@@ -96,7 +76,7 @@ static int cycle(const struct mem_range *r, int node, const char *how)
 {
 	long long total0 = meminfo_kb(-1, "MemTotal"), node0 = meminfo_kb(node, "MemTotal");
 	long long added_kb = r->size / 1024, total, ntotal;
-	int first = r->start / block_size, nblocks = r->size / block_size, rc;
+	int first = r->start / env.block_size, nblocks = r->size / env.block_size, rc;
 	char zone[16];
 
 	rc = mhp_add(r->start, r->size, node);
@@ -106,12 +86,12 @@ static int cycle(const struct mem_range *r, int node, const char *how)
 		return -1;
 	}
 	for (int id = first; id < first + nblocks; id++) {
-		int auto_on = strcmp(auto_online, "offline");
+		int auto_on = strcmp(env.auto_online, "offline");
 
 		if (block_node(id) != node ||
 		    (!auto_on && !block_state_is(id, "offline"))) {
 			ksft_print_msg("memory%d after add: node %d (want %d), auto_online_blocks=%s\n",
-				       id, block_node(id), node, auto_online);
+				       id, block_node(id), node, env.auto_online);
 			return -1;
 		}
 		if (auto_on && block_state_is(id, "online"))
@@ -169,7 +149,7 @@ static int cycle(const struct mem_range *r, int node, const char *how)
 
 static void test_bad_requests(void)
 {
-	const struct mem_range *h = &hidden[0];
+	const struct mem_range *h = &env.hidden[0];
 	uint64_t map_lo, map_hi, ram = 0x80000000ULL;
 	int bad = 0;
 
@@ -183,22 +163,22 @@ static void test_bad_requests(void)
 	} while (0)
 
 	EXPECT(mhp_mappable(&map_lo, &map_hi), 0);
-	EXPECT(mhp_add(h->start + 4096, block_size, h->node), -EINVAL);
-	EXPECT(mhp_add(h->start, block_size / 2, h->node), -EINVAL);
+	EXPECT(mhp_add(h->start + 4096, env.block_size, h->node), -EINVAL);
+	EXPECT(mhp_add(h->start, env.block_size / 2, h->node), -EINVAL);
 	EXPECT(mhp_add(h->start, 0, h->node), -EINVAL);
-	EXPECT(mhp_add(h->start, block_size, 1000), -EINVAL);
-	if (map_hi + 1 > map_hi && (map_hi + 1) % block_size == 0)
-		EXPECT(mhp_add(map_hi + 1, block_size, h->node), -ERANGE);
+	EXPECT(mhp_add(h->start, env.block_size, 1000), -EINVAL);
+	if (map_hi + 1 > map_hi && (map_hi + 1) % env.block_size == 0)
+		EXPECT(mhp_add(map_hi + 1, env.block_size, h->node), -ERANGE);
 	if (map_lo < ram)	/* below RAM: nothing described there */
-		EXPECT(mhp_add((map_lo + block_size - 1) / block_size * block_size,
-			       block_size, h->node), -ENXIO);
-	EXPECT(mhp_add(ram + block_size, block_size, 0), -EEXIST);	/* boot RAM */
-	EXPECT(mhp_remove(h->start, block_size), -ENOENT);
-	EXPECT(mhp_add(h->start, block_size, h->node), 0);
-	EXPECT(mhp_add(h->start, block_size, h->node), -EEXIST);	/* twice */
-	EXPECT(mhp_remove(h->start, 2 * block_size), -ENOENT);	/* not as added */
-	EXPECT(mhp_remove(h->start, block_size), 0);
-	EXPECT(mhp_remove(h->start, block_size), -ENOENT);		/* twice */
+		EXPECT(mhp_add((map_lo + env.block_size - 1) / env.block_size * env.block_size,
+			       env.block_size, h->node), -ENXIO);
+	EXPECT(mhp_add(ram + env.block_size, env.block_size, 0), -EEXIST);	/* boot RAM */
+	EXPECT(mhp_remove(h->start, env.block_size), -ENOENT);
+	EXPECT(mhp_add(h->start, env.block_size, h->node), 0);
+	EXPECT(mhp_add(h->start, env.block_size, h->node), -EEXIST);	/* twice */
+	EXPECT(mhp_remove(h->start, 2 * env.block_size), -ENOENT);	/* not as added */
+	EXPECT(mhp_remove(h->start, env.block_size), 0);
+	EXPECT(mhp_remove(h->start, env.block_size), -ENOENT);		/* twice */
 #undef EXPECT
 	ksft_test_result(!bad, "bad requests get their errno (%d wrong)\n", bad);
 }
@@ -207,8 +187,8 @@ static void test_cycles(const char *how)
 {
 	int ok = 0, busy = 0, broken = 0;
 
-	for (int i = 0; i < nr_nodes; i++) {
-		int rc = cycle(&hidden[0], nodes[i], how);
+	for (int i = 0; i < env.nr_nodes; i++) {
+		int rc = cycle(&env.hidden[0], env.nodes[i], how);
 
 		ok += rc == 0;
 		busy += rc == 1;
@@ -218,16 +198,16 @@ static void test_cycles(const char *how)
 	}
 	ksft_test_result(!broken && ok,
 			 "%s: add/online/remove of %llu MiB on %d of %d nodes (%d busy)\n",
-			 how, (unsigned long long)(hidden[0].size >> 20), ok, nr_nodes, busy);
+			 how, (unsigned long long)(env.hidden[0].size >> 20), ok, env.nr_nodes, busy);
 }
 
 static void test_all_hidden_ranges(void)
 {
 	int bad = 0;
 
-	for (int i = 0; i < nr_hidden; i++)
-		bad += cycle(&hidden[i], hidden[i].node, "online_movable") != 0;
-	ksft_test_result(!bad, "every hidden range (%d) cycles on its own node\n", nr_hidden);
+	for (int i = 0; i < env.nr_hidden; i++)
+		bad += cycle(&env.hidden[i], env.hidden[i].node, "online_movable") != 0;
+	ksft_test_result(!bad, "every hidden range (%d) cycles on its own node\n", env.nr_hidden);
 }
 
 static void test_no_leak(void)
@@ -235,10 +215,10 @@ static void test_no_leak(void)
 	long long free0, free1;
 	int bad = 0;
 
-	cycle(&hidden[0], hidden[0].node, "online_movable");	/* warm caches */
+	cycle(&env.hidden[0], env.hidden[0].node, "online_movable");	/* warm caches */
 	free0 = meminfo_kb(-1, "MemFree");
 	for (int i = 0; i < LEAK_CYCLES && !bad; i++)
-		bad += cycle(&hidden[0], hidden[0].node, "online_movable") != 0;
+		bad += cycle(&env.hidden[0], env.hidden[0].node, "online_movable") != 0;
 	free1 = meminfo_kb(-1, "MemFree");
 	ksft_test_result(!bad && free1 >= free0 - LEAK_SLACK_KB,
 			 "%d cycles: MemFree %lld -> %lld kB (slack %d kB)\n",
@@ -252,25 +232,14 @@ int main(void)
 	int problems;
 
 	ksft_print_header();
-	why = mhp_destructive_refusal();
+	why = mhp_require(MHP_NEED_DESTRUCTIVE | MHP_NEED_HIDDEN, &env);
 	if (why)
 		ksft_exit_skip("%s\n", why);
-	block_size = memory_block_size();
-	if (!block_size)
-		ksft_exit_skip("no memory-block sysfs: kernel without memory hotplug\n");
-	why = mhp_module_load();
-	if (why)
-		ksft_exit_skip("%s\n", why);
-	nr_hidden = hidden_ranges(hidden, 16, block_size);
-	if (nr_hidden <= 0)
-		ksft_exit_skip("no hidden RAM to add (boot with mem= below the machine's RAM)\n");
-	nr_nodes = possible_nodes();
-	read_str(SYSFS_MEMORY "/auto_online_blocks", auto_online, sizeof(auto_online));
-	for (int i = 0; i < nr_hidden; i++)
+	for (int i = 0; i < env.nr_hidden; i++)
 		ksft_print_msg("hidden RAM [%#llx+%#llx] node %d\n",
-			       (unsigned long long)hidden[i].start,
-			       (unsigned long long)hidden[i].size, hidden[i].node);
-	ksft_print_msg("%d possible nodes, auto_online_blocks=%s\n", nr_nodes, auto_online);
+			       (unsigned long long)env.hidden[i].start,
+			       (unsigned long long)env.hidden[i].size, env.hidden[i].node);
+	ksft_print_msg("%d possible nodes, auto_online_blocks=%s\n", env.nr_nodes, env.auto_online);
 	kernel_health_begin(&health);
 
 	ksft_set_plan(6);

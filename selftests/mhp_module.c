@@ -210,3 +210,65 @@ int64_t ptdump_mapped_bytes(uint64_t va, uint64_t len)
 	fclose(f);
 	return sum;
 }
+
+static int possible_nodes(int *nodes, int max)
+{
+	char buf[64];
+	int a, b, n = 0;
+
+	if (read_str(SYSFS_NODE "/possible", buf, sizeof(buf)))
+		return 0;
+	for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+		if (sscanf(t, "%d-%d", &a, &b) != 2)
+			b = a = atoi(t);
+		for (int i = a; i <= b && n < max; i++)
+			nodes[n++] = i;
+	}
+	return n;
+}
+
+const char *mhp_require(unsigned int needs, struct mhp_env *env)
+{
+	const char *why;
+
+	memset(env, 0, sizeof(*env));
+	if (needs & MHP_NEED_DESTRUCTIVE) {
+		why = mhp_destructive_refusal();
+		if (why)
+			return why;
+	}
+	env->block_size = memory_block_size();
+	if (!env->block_size)
+		return "no memory-block sysfs: kernel without memory hotplug";
+	env->nr_nodes = possible_nodes(env->nodes, 64);
+	read_str(SYSFS_MEMORY "/auto_online_blocks", env->auto_online,
+		 sizeof(env->auto_online));
+	if (needs & (MHP_NEED_MODULE | MHP_NEED_HIDDEN)) {
+		why = mhp_module_load();
+		if (why)
+			return why;
+	}
+	if (needs & MHP_NEED_HIDDEN) {
+		env->nr_hidden = hidden_ranges(env->hidden, MHP_MAX_HIDDEN,
+					       env->block_size);
+		if (env->nr_hidden <= 0)
+			return "no hidden RAM to add (boot with mem= below the machine's RAM)";
+	}
+	return NULL;
+}
+
+int mhp_add_online(const struct mhp_env *env, const struct mem_range *r,
+		   int node, const char *how, const char **step)
+{
+	int first = r->start / env->block_size, n = r->size / env->block_size;
+	int rc = mhp_add(r->start, r->size, node);
+
+	*step = "add";
+	for (int id = first; !rc && id < first + n; id++) {
+		*step = how;
+		if (block_state_is(id, "online"))	/* auto-onlined */
+			block_set_state(id, "offline");
+		rc = block_set_state(id, how);
+	}
+	return rc;
+}

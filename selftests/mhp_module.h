@@ -39,6 +39,32 @@ int mhp_mappable(uint64_t *start, uint64_t *end);
 int mhp_addr(uint64_t phys, uint64_t *va, uint64_t *vmemmap);
 
 /*
+ * What a test program needs, declared in one place; mhp_require() checks
+ * it all and returns why not (for ksft_exit_skip), or NULL with env filled.
+ */
+#define MHP_NEED_DESTRUCTIVE	0x1	/* opt-in token, root */
+#define MHP_NEED_MODULE		0x2	/* mhp_test.ko loaded */
+#define MHP_NEED_HIDDEN		0x4	/* hidden RAM to hot-add */
+#define MHP_MAX_HIDDEN		16
+
+struct mhp_env {
+	uint64_t block_size;
+	struct mem_range hidden[MHP_MAX_HIDDEN];
+	int nr_hidden;
+	int nodes[64], nr_nodes;	/* possible NUMA nodes */
+	char auto_online[32];		/* auto_online_blocks */
+};
+const char *mhp_require(unsigned int needs, struct mhp_env *env);
+
+/*
+ * Hot-add r to node and online every block of it with how ("online",
+ * "online_movable", "online_kernel"), taking back an auto-online so the
+ * test chooses the zone. 0, or -errno of the step that failed (*step).
+ */
+int mhp_add_online(const struct mhp_env *env, const struct mem_range *r,
+		   int node, const char *how, const char **step);
+
+/*
  * Bytes of [va, va + len) that the kernel page tables map, per ptdump
  * (/sys/kernel/debug/kernel_page_tables), or -1 without ptdump.
  */

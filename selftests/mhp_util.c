@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -269,6 +270,86 @@ const char *mhp_destructive_refusal(void)
 	return NULL;
 }
 
+int kmsg_find(const char *needle, char *out, size_t sz)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK), found = -1;
+	char rec[8192];
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while (found && ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || errno == EPIPE)) {
+		char *msg;
+
+		if (n <= 0)
+			continue;
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		if (msg && strstr(++msg, needle)) {
+			msg[strcspn(msg, "\n")] = '\0';
+			snprintf(out, sz, "%s", msg);
+			found = 0;
+		}
+	}
+	close(fd);
+	return found;
+}
+
+void cmdline_value(const char *key, char *out, size_t sz)
+{
+	char cmdline[4096];
+	size_t klen = strlen(key);
+
+	out[0] = '\0';
+	if (read_str("/proc/cmdline", cmdline, sizeof(cmdline)))
+		return;
+	for (char *t = strtok(cmdline, " "); t; t = strtok(NULL, " "))
+		if (!strncmp(t, key, klen) && t[klen] == '=')
+			snprintf(out, sz, "%s", t + klen + 1);
+}
+
+int64_t pagemap_pfn(const void *addr)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+	uint64_t ent;
+	int fd = open("/proc/self/pagemap", O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = pread(fd, &ent, sizeof(ent), (uintptr_t)addr / psz * sizeof(ent));
+	close(fd);
+	/* bit 63: present; bits 0-54: PFN (zero without CAP_SYS_ADMIN) */
+	if (n != sizeof(ent) || !(ent >> 63) || !(ent & ((1ULL << 55) - 1)))
+		return -1;
+	return ent & ((1ULL << 55) - 1);
+}
+
+/* The numaif.h calls without libnuma (not in every cross sysroot). */
+#define MHP_MPOL_BIND	2
+#define MHP_MPOL_MF_MOVE	2
+
+int bind_to_node(void *addr, size_t len, int node)
+{
+	unsigned long mask[4] = { 0 };
+
+	if (node < 0 || node >= 256)
+		return -EINVAL;
+	mask[node / 64] = 1UL << (node % 64);
+	if (syscall(__NR_mbind, addr, len, MHP_MPOL_BIND, mask, 256, MHP_MPOL_MF_MOVE))
+		return -errno;
+	return 0;
+}
+
+int page_node(void *addr)
+{
+	int status = -1;
+
+	if (syscall(__NR_move_pages, 0, 1, &addr, NULL, &status, 0))
+		return -errno;
+	return status;
+}
+
 /* Taint bits a test may cause on purpose: out-of-tree (12), unsigned (13)
  * module, for the selftests' own module. */
 #define TAINT_EXPECTED	((1UL << 12) | (1UL << 13))
@@ -310,7 +391,7 @@ void kernel_health_begin(struct kernel_health *h)
 		lseek(h->kmsg_fd, 0, SEEK_END);
 }
 
-int kernel_health_end(struct kernel_health *h)
+int kernel_health_poll(struct kernel_health *h)
 {
 	unsigned long fresh = (read_taint() & ~h->taint) & ~TAINT_EXPECTED;
 	char rec[8192];
@@ -319,6 +400,7 @@ int kernel_health_end(struct kernel_health *h)
 
 	if (fresh)
 		ksft_print_msg("kernel: new taint 0x%lx\n", fresh);
+	h->taint |= fresh;	/* report each taint bit once */
 	if (h->kmsg_fd < 0)
 		return fresh ? 1 : -1;
 	/* records: "prio,seq,usec,flags;message\n" */
@@ -338,7 +420,15 @@ int kernel_health_end(struct kernel_health *h)
 			found++;
 		}
 	}
-	close(h->kmsg_fd);
-	h->kmsg_fd = -1;
 	return found + (fresh ? 1 : 0);
+}
+
+int kernel_health_end(struct kernel_health *h)
+{
+	int found = kernel_health_poll(h);
+
+	if (h->kmsg_fd >= 0)
+		close(h->kmsg_fd);
+	h->kmsg_fd = -1;
+	return found;
 }

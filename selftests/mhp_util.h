@@ -78,6 +78,21 @@ int mhp_in_test_guest(void);
  * report results themselves). */
 const char *mhp_destructive_refusal(void);
 
+/*
+ * The first kernel log record (from boot on) containing needle, copied to
+ * out: 0, or -1 if none (or /dev/kmsg unreadable).
+ */
+int kmsg_find(const char *needle, char *out, size_t sz);
+/* The value of a kernel command-line word "key=value" ("" if absent). */
+void cmdline_value(const char *key, char *out, size_t sz);
+
+/* Physical frame of a mapped user address (root), or -1. */
+int64_t pagemap_pfn(const void *addr);
+/* mbind(MPOL_BIND) [addr, addr + len) to one node: 0 or -errno. */
+int bind_to_node(void *addr, size_t len, int node);
+/* The node a user page lives on (move_pages query), or -errno. */
+int page_node(void *addr);
+
 /* Health of the kernel across a test program. */
 struct kernel_health {
 	int kmsg_fd;		/* -1 when /dev/kmsg cannot be read */
@@ -90,5 +105,7 @@ void kernel_health_begin(struct kernel_health *h);
  * /dev/kmsg is unreadable and the taint is unchanged.
  */
 int kernel_health_end(struct kernel_health *h);
+/* The same for what happened since the last poll; keeps watching. */
+int kernel_health_poll(struct kernel_health *h);
 
 #endif

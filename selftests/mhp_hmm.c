@@ -1,0 +1,96 @@
+// SPDX-License-Identifier: GPL-2.0
+/* test_hmm load / migrate / verify / unload cycles (see mhp_hmm.h). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <lib/test_hmm_uapi.h>
+
+#include "mhp_hmm.h"
+
+#define HMM_DEV "/dev/hmm_dmirror0"
+
+static int hmm_load(void)
+{
+	if (!access(HMM_DEV, F_OK))
+		return 0;
+	if (system("modprobe -q test_hmm 2>/dev/null"))
+		return -1;
+	for (int i = 0; i < 50 && access(HMM_DEV, F_OK); i++)
+		usleep(20000);	/* devtmpfs node appears asynchronously */
+	return access(HMM_DEV, F_OK) ? -1 : 0;
+}
+
+static int hmm_unload(void)
+{
+	for (int i = 0; i < 50; i++) {
+		if (!syscall(__NR_delete_module, "test_hmm", O_NONBLOCK))
+			return 0;
+		if (errno != EAGAIN && errno != EBUSY)
+			return -1;
+		usleep(20000);
+	}
+	return -1;
+}
+
+const char *hmm_available(void)
+{
+	if (hmm_load())
+		return "test_hmm not available (CONFIG_TEST_HMM=m and modprobe needed)";
+	return hmm_unload() ? "test_hmm would not unload" : NULL;
+}
+
+const char *hmm_cycle(unsigned long npages)
+{
+	size_t len = npages * sysconf(_SC_PAGESIZE);
+	struct hmm_dmirror_cmd cmd = { 0 };
+	const char *err = NULL;
+	uint64_t *buf, *mirror;
+	int fd;
+
+	if (hmm_load())
+		return "modprobe test_hmm failed";
+	fd = open(HMM_DEV, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		hmm_unload();
+		return "cannot open " HMM_DEV;
+	}
+	buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mirror = malloc(len);
+	if (buf == MAP_FAILED || !mirror) {
+		err = "out of memory";
+		goto out;
+	}
+	for (size_t i = 0; i < len / 8; i++)
+		buf[i] = i * 0x9e3779b97f4a7c15ULL;
+	cmd.addr = (uintptr_t)buf;
+	cmd.ptr = (uintptr_t)mirror;
+	cmd.npages = npages;
+	if (ioctl(fd, HMM_DMIRROR_MIGRATE_TO_DEV, &cmd)) {
+		err = "HMM_DMIRROR_MIGRATE_TO_DEV failed";
+		goto out;
+	}
+	if (cmd.cpages != npages) {
+		err = "not every page migrated to device memory";
+		goto out;
+	}
+	for (size_t i = 0; i < len / 8; i++)	/* CPU faults pages back */
+		if (buf[i] != i * 0x9e3779b97f4a7c15ULL) {
+			err = "data changed across device migration";
+			break;
+		}
+out:
+	if (buf != MAP_FAILED)
+		munmap(buf, len);
+	free(mirror);
+	close(fd);
+	if (hmm_unload() && !err)
+		err = "rmmod test_hmm failed";
+	return err;
+}
