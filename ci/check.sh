@@ -62,6 +62,37 @@ else
 	result "selftests on this host are harmless and exit 0" 1
 fi
 
+# ... as a normal user too, and neither run may touch a memory block
+blocks() { cat /sys/devices/system/memory/memory*/state 2>/dev/null | sort | uniq -c; }
+blocks >"$RUN/blocks.before"
+st=0
+for t in $(sed -n 's/^TEST_GEN_PROGS := //p; s/^\t\([a-z_ ]*\)$/\1/p' "$MHP_TOP/selftests/Makefile" | tr -d '\\'); do
+	(cd "$hostout" && setpriv --reuid=65534 --regid=65534 --clear-groups "./$t") \
+		>"$RUN/host-user-$t.log" 2>&1
+	rc=$?
+	if [ "$rc" != 0 ] && [ "$rc" != 4 ] || grep -q '^not ok' "$RUN/host-user-$t.log"; then
+		say "$t as a normal user: exit $rc"; tail -3 "$RUN/host-user-$t.log"; st=1
+	fi
+done
+blocks >"$RUN/blocks.after"
+cmp -s "$RUN/blocks.before" "$RUN/blocks.after" || { say "host memory blocks changed"; st=1; }
+result "selftests as a normal user skip or pass; no host memory block touched" $st
+
+# ... and the same from inside a kernel tree, as kselftest runs its own
+drop=$SRC/tools/testing/selftests/riscv-mhp
+rm -rf "$drop" && cp -r "$MHP_TOP/selftests" "$drop"
+make -s -C "$SRC/tools/testing/selftests" TARGETS=riscv-mhp run_tests \
+	>"$RUN/dropin-selftests.log" 2>&1 && grep -q '^ok 1 selftests: riscv-mhp' "$RUN/dropin-selftests.log" &&
+	! grep -q '^not ok' "$RUN/dropin-selftests.log"
+result "selftests drop into a kernel tree: make -C tools/testing/selftests TARGETS=riscv-mhp run_tests" $?
+
+# the random walk's plan is a pure function of its seed
+plan() { "$hostout/random_walk" --seed "$1" --ops 200 --plan-out "$RUN/plan-$2" >/dev/null; }
+plan 3 a; plan 3 b; plan 0x4 c
+cmp -s "$RUN/plan-a" "$RUN/plan-b" && ! cmp -s "$RUN/plan-a" "$RUN/plan-c" &&
+	[ "$(grep -c ' guest ' "$RUN/plan-a")" = 200 ]
+result "random_walk: same seed, same plan bytes; another seed, another plan" $?
+
 # 3. guest root, selftests cross build and initramfs
 "$MHP_TOP/ci/build-rootfs.sh" 2>&1 | tee "$RUN/rootfs.log"
 "$MHP_TOP/ci/build-initrd.sh" $K plain >"$RUN/initrd.log" 2>&1
