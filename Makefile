@@ -3,6 +3,9 @@
 #   make run                 set up the host, build, boot the default cell
 #   make check               unit tests, selftest builds, the check cells
 #   make cell CELL=...       one cell, e.g. 6.12-plain-sv48-numa2
+#   make matrix [FILTER=glob] [JOBS=N] [RUNNER=qemu|vng]
+#                            the nightly cells of ci/matrix and their report
+#   make report RUN=results/<run>   the report of a run again
 #   make kernel KERNEL=6.1|6.12 FLAVOR=plain|kasan|nomemcg
 #   make rootfs | deps | host-tools | unit | kernel-lint | kernel-bisect
 #
@@ -21,7 +24,7 @@ HARNESS_SRC := ci/src/cell.c ci/src/topo.c ci/src/qemu_argv.c ci/src/verdict.c \
 HARNESS_HDR := $(wildcard ci/src/*.h)
 
 .PHONY: all run check deps host-tools unit kernel rootfs initrd selftests \
-	cell kernel-lint kernel-bisect clean distclean
+	cell matrix report kernel-lint kernel-bisect clean distclean
 
 all: host-tools
 
@@ -57,6 +60,13 @@ selftests:
 
 cell: host-tools
 	@ci/run-cell $(CELL)
+
+matrix: host-tools
+	@ci/run-matrix
+
+report:
+	@test -n "$(RUN)" || { echo "usage: make report RUN=results/<run>" >&2; exit 2; }
+	@ci/report $(RUN)
 
 run: deps
 	@$(MAKE) -s host-tools
