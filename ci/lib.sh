@@ -16,8 +16,10 @@ MHP_JOBS=${MHP_JOBS:-$(nproc)}
 say() { printf '[%s] %s\n' "${MHP_STEP:-mhp}" "$*"; }
 die() { printf '%s: error: %s\n' "${MHP_STEP:-mhp}" "$*" >&2; exit 2; }
 
-# kernel_dir KERNEL FLAVOR: the O= directory of one kernel build
-kernel_dir() { echo "$MHP_BUILD/kernel/$1-$2"; }
+# kernel_dir KERNEL FLAVOR: the O= directory of one kernel build.
+# MHP_KERNEL_DIR names a kernel built elsewhere (a mutant of the bug
+# catalog, a bisect step): run-cell then boots it as it is.
+kernel_dir() { echo "${MHP_KERNEL_DIR:-$MHP_BUILD/kernel/$1-$2}"; }
 # kernel_src KERNEL: the extracted (and, for 6.1, patched) tree
 kernel_src() { echo "$MHP_BUILD/src/linux-source-$1"; }
 
