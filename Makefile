@@ -24,7 +24,8 @@ HARNESS_SRC := ci/src/cell.c ci/src/topo.c ci/src/qemu_argv.c ci/src/verdict.c \
 HARNESS_HDR := $(wildcard ci/src/*.h)
 
 .PHONY: all run check deps host-tools unit kernel rootfs initrd selftests \
-	cell matrix report kernel-lint kernel-bisect clean distclean
+	cell matrix report kernel-lint kernel-bisect clean distclean \
+	qemu stress stress-tools stress-unit reproduce minimize bench
 
 all: host-tools
 
@@ -77,6 +78,59 @@ run: deps
 check: deps
 	@$(MAKE) -s host-tools
 	@ci/check.sh
+
+# QEMU with our riscv virtio-mem patch (qemu/patches): build/qemu/bin/
+qemu:
+	@qemu/build.sh
+
+# The stress engine (stress/): host tool and the guest agent (riscv64,
+# static). It links the shared PRNG/plan format and the selftests'
+# helpers, and the cell oracle's kernel_problem() from ci/src/verdict.c.
+STRESS_HOST_SRC := stress/host.c stress/plan.c stress/qmp.c stress/triage.c \
+	stress/minimize.c selftests/mhp_plan.c ci/src/verdict.c ci/src/cell.c
+STRESS_AGENT_SRC := stress/agent.c stress/guest_ops.c stress/bench.c \
+	stress/plan.c selftests/mhp_plan.c selftests/mhp_util.c \
+	selftests/mhp_module.c selftests/mhp_hmm.c
+STRESS_KSRC := $(BUILD)/src/linux-source-6.12
+
+$(HOST)/mhp-stress: $(STRESS_HOST_SRC) $(wildcard stress/*.h selftests/*.h)
+	@mkdir -p $(HOST)
+	gcc $(HOST_CFLAGS) -Iselftests -o $@ $(STRESS_HOST_SRC) -ljson-c
+
+$(BUILD)/stress/mhp-agent: $(STRESS_AGENT_SRC) $(wildcard stress/*.h selftests/*.h)
+	@mkdir -p $(BUILD)/stress
+	riscv64-linux-gnu-gcc -static -D_GNU_SOURCE -std=gnu11 -Wall -Wextra -O2 -g \
+		-Iselftests -I$(STRESS_KSRC)/tools/testing/selftests -I$(STRESS_KSRC) \
+		-o $@ $(STRESS_AGENT_SRC)
+
+# same seed -> byte-identical plan, signatures (cmocka)
+$(HOST)/stress-tests: stress/tests/stress_tests.c stress/plan.c stress/triage.c \
+		selftests/mhp_plan.c ci/src/verdict.c ci/src/cell.c $(wildcard stress/*.h)
+	@mkdir -p $(HOST)
+	gcc $(HOST_CFLAGS) -Iselftests -Istress -o $@ stress/tests/stress_tests.c \
+		stress/plan.c stress/triage.c selftests/mhp_plan.c ci/src/verdict.c \
+		ci/src/cell.c -lcmocka
+
+stress-unit: $(HOST)/stress-tests
+	@$(HOST)/stress-tests
+
+stress-tools: $(HOST)/mhp-stress $(BUILD)/stress/mhp-agent $(HOST)/mhp-cell
+
+# make stress CELL=... SEED=... DURATION=seconds
+stress: stress-tools
+	@stress/run stress
+
+# make reproduce CELL=... SEED=... [DURATION=...] | PLAN=file
+reproduce: stress-tools
+	@stress/run reproduce
+
+# make minimize CELL=... SEED=... [DURATION=...] | PLAN=file
+minimize: stress-tools
+	@stress/run minimize
+
+# make bench [CELL=...] [BENCH_SECONDS=...]
+bench: stress-tools
+	@stress/bench
 
 kernel-lint:
 	@kernel/lint.sh

@@ -1,0 +1,273 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mhp-agent: the guest half of the stress engine. Runs every guest
+ * actor's ops of a plan (one process per actor, each op at its planned
+ * time), prints one line per op and a heartbeat on its console, and
+ * reports broken invariants and unexpected errnos as FAIL lines. The host
+ * engine (stress/host.c) reads those lines and watches the kernel console.
+ *
+ *   mhp-agent PLAN          run the plan's guest ops
+ *   mhp-agent --bench SECS  per-op latencies (stress/bench)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "mhp_module.h"
+#include "mhp_plan.h"
+#include "mhp_util.h"
+#include "stress.h"
+
+#define MAX_ACTORS	8
+#define LATE_GRACE_MS	120000	/* ops later than plan end + this: not run */
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+/* One console line in one write(): lines of concurrent actors never mix. */
+static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void emit(const char *fmt, ...)
+{
+	char buf[512];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	if (n > (int)sizeof(buf) - 2)
+		n = sizeof(buf) - 2;
+	buf[n++] = '\n';
+	if (write(1, buf, n) < 0)
+		_exit(3);
+}
+
+static const char *errname(int rc)
+{
+	static char buf[16];
+
+	switch (-rc) {
+	case 0: return "0";
+	case EINVAL: return "EINVAL";
+	case EBUSY: return "EBUSY";
+	case ENOMEM: return "ENOMEM";
+	case EINTR: return "EINTR";
+	case EAGAIN: return "EAGAIN";
+	case EEXIST: return "EEXIST";
+	case ENOENT: return "ENOENT";
+	case ENOSPC: return "ENOSPC";
+	case ERANGE: return "ERANGE";
+	case ESRCH: return "ESRCH";
+	case EIO: return "EIO";
+	case EPERM: return "EPERM";
+	case ENXIO: return "ENXIO";
+	}
+	snprintf(buf, sizeof(buf), "E%d", -rc);
+	return buf;
+}
+
+static void on_alarm(int sig)
+{
+	(void)sig;	/* interrupts a hung sysfs write: it returns EINTR */
+}
+
+/* Run one op; 1 if it failed (unexpected errno or broken invariant). */
+static int run_op(const struct mhp_op *op)
+{
+	const struct gop *g = gop_find(op->kind);
+	struct target t = { .block = -1, .node = -1, .lock_fd = -1 };
+	const char *why, *bad = NULL;
+	int64_t t0;
+	int rc, expected = 0;
+
+	if (!g) {
+		emit(STRESS_MARK_FAIL "op %u %s %s: unknown op kind", op->idx,
+		     op->actor, op->kind);
+		return 1;
+	}
+	why = g->pre(&t, op->r);
+	if (why) {
+		emit(STRESS_MARK_OP "%u %s %s skip: %s", op->idx, op->actor,
+		     op->kind, why);
+		goto out;
+	}
+	t0 = now_ms();
+	alarm(AGENT_OP_TIMEOUT);
+	rc = g->act(&t);
+	alarm(0);
+	if (!rc)
+		expected = 1;
+	for (const int *e = g->ok; *e && !expected; e++)
+		expected = (-rc == *e);
+	if (!expected)
+		bad = "unexpected errno";
+	else if (g->inv)
+		bad = g->inv(&t, rc);
+	emit(STRESS_MARK_OP "%u %s %s %s rc=%s ms=%" PRId64 " %s", op->idx,
+	     op->actor, op->kind, t.desc, errname(rc), now_ms() - t0,
+	     bad ? "FAIL" : rc ? "expected" : "ok");
+	if (bad)
+		emit(STRESS_MARK_FAIL "op %u %s %s %s: %s (rc=%s)", op->idx,
+		     op->actor, op->kind, t.desc, bad, errname(rc));
+out:
+	if (t.lock_fd >= 0)
+		close(t.lock_fd);
+	return bad != NULL;
+}
+
+/* One actor: its ops in plan order, each no earlier than planned. */
+static int run_actor(const struct mhp_plan *p, const char *actor, int64_t t0,
+		     int64_t hard_end)
+{
+	int fails = 0;
+
+	for (unsigned int i = 0; i < p->n; i++) {
+		const struct mhp_op *op = &p->ops[i];
+		int64_t due = t0 + (int64_t)op->t_ms, left;
+
+		if (strcmp(op->actor, actor))
+			continue;
+		while ((left = due - now_ms()) > 0)
+			usleep(left > 1000 ? 1000000 : left * 1000);
+		if (now_ms() > hard_end) {
+			emit(STRESS_MARK_OP "%u %s %s skip: behind schedule",
+			     op->idx, op->actor, op->kind);
+			continue;
+		}
+		fails += run_op(op);
+	}
+	if (!strcmp(actor, "load"))
+		load_stop_all();
+	return fails > 255 ? 255 : fails;
+}
+
+static void protect_from_oom(void)
+{
+	int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+
+	if (fd >= 0) {
+		if (write(fd, "-1000", 5) < 0)
+			perror("oom_score_adj");
+		close(fd);
+	}
+}
+
+static int run_plan(const char *path)
+{
+	struct mhp_plan p;
+	char actors[MAX_ACTORS][MHP_PLAN_NAME_MAX];
+	pid_t pids[MAX_ACTORS];
+	unsigned int line, nguest = 0;
+	int na = 0, alive, fails = 0, st;
+	int64_t t0, hard_end, last = 0;
+	const char *why;
+	FILE *f = fopen(path, "r");
+
+	if (!f) {
+		emit(STRESS_MARK_FAIL "agent: cannot open plan %s", path);
+		return 2;
+	}
+	if (mhp_plan_read(f, &p, &line)) {
+		emit(STRESS_MARK_FAIL "agent: %s:%u: bad plan line", path, line);
+		return 2;
+	}
+	fclose(f);
+	mkdir(AGENT_RUN, 0700);
+	why = mhp_module_load();
+	emit(STRESS_MARK "agent: mhp_test %s", why ? why : "loaded");
+	for (unsigned int i = 0; i < p.n; i++) {
+		int k;
+
+		if (stress_is_host(p.ops[i].actor))
+			continue;
+		nguest++;
+		if ((int64_t)p.ops[i].t_ms > last)
+			last = p.ops[i].t_ms;
+		for (k = 0; k < na && strcmp(actors[k], p.ops[i].actor); k++)
+			;
+		if (k == na && na < MAX_ACTORS)
+			snprintf(actors[na++], MHP_PLAN_NAME_MAX, "%s", p.ops[i].actor);
+	}
+	t0 = now_ms();
+	hard_end = t0 + last + LATE_GRACE_MS;
+	emit(STRESS_MARK_START " seed=0x%016" PRIx64 " ops=%u guest_ops=%u actors=%d",
+	     p.seed, p.n, nguest, na);
+	for (int k = 0; k < na; k++) {
+		pids[k] = fork();
+		if (pids[k] < 0) {
+			emit(STRESS_MARK_FAIL "agent: fork: %s", strerror(errno));
+			return 2;
+		}
+		if (!pids[k])
+			_exit(run_actor(&p, actors[k], t0, hard_end));
+	}
+	alive = na;
+	while (alive) {
+		sleep(STRESS_HB_SECONDS);
+		emit(STRESS_MARK_HB "%" PRId64 "s", (now_ms() - t0) / 1000);
+		for (int k = 0; k < na; k++) {
+			if (pids[k] <= 0 || waitpid(pids[k], &st, WNOHANG) <= 0)
+				continue;
+			fails += WIFEXITED(st) ? WEXITSTATUS(st) : 1;
+			if (!WIFEXITED(st))
+				emit(STRESS_MARK_FAIL "agent: actor %s killed by signal %d",
+				     actors[k], WTERMSIG(st));
+			pids[k] = 0;
+			alive--;
+		}
+	}
+	mhp_percpu(0, 0);
+	emit(STRESS_MARK_DONE " fails=%d seconds=%" PRId64, fails,
+	     (now_ms() - t0) / 1000);
+	mhp_plan_free(&p);
+	return fails ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct sigaction sa = { .sa_handler = on_alarm };
+
+	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: EINTR */
+	signal(SIGPIPE, SIG_IGN);
+	setvbuf(stdout, NULL, _IONBF, 0);
+	protect_from_oom();
+	if (chdir("/tmp"))
+		perror("chdir /tmp");
+	if (!mhp_in_test_guest()) {
+		fprintf(stderr, "mhp-agent: not in a riscv-mhp test guest (no %s on the kernel command line): refusing to hotplug memory\n",
+			MHP_OPTIN_TOKEN);
+		return 2;
+	}
+	if (argc == 3 && !strcmp(argv[1], "--bench")) {
+		char *end;
+		unsigned long s = strtoul(argv[2], &end, 10);
+
+		if (*end || !s) {
+			fprintf(stderr, "mhp-agent: --bench needs seconds, got '%s'\n", argv[2]);
+			return 2;
+		}
+		return agent_bench(s);
+	}
+	if (argc != 2) {
+		fprintf(stderr, "usage: mhp-agent PLAN | mhp-agent --bench SECONDS\n");
+		return 2;
+	}
+	return run_plan(argv[1]);
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The guest agent's op kinds: one table row per kind, with
+ *   pre     precondition on the state the agent finds: resolves the op's
+ *           raw operand r to a target (a block, a node, a process), or
+ *           says why the op cannot run now (the op is then skipped);
+ *   act     the action: 0 or -errno;
+ *   ok      the errnos a correct kernel may return (0 is always fine);
+ *   inv     the invariant checked after the action (NULL: none):
+ *           NULL, or what is wrong.
+ */
+#ifndef MHP_AGENT_H
+#define MHP_AGENT_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define AGENT_DIR	"/opt/mhp/stress"
+#define AGENT_RUN	"/run/mhp-stress"	/* locks and load bookkeeping */
+#define AGENT_OP_TIMEOUT 30			/* seconds, then SIGALRM: EINTR */
+
+struct target {
+	int block;		/* memory block id, or -1 */
+	uint64_t start;		/* physical address of the block */
+	int node;
+	int lock_fd;		/* the per-block lock held across act + inv */
+	char owner[32];		/* iomem name: "System RAM (mhp_test)" ... */
+	char how[24];		/* zone choice, stressor, ... */
+	unsigned long a, b;	/* kind-specific numbers */
+	pid_t pid;
+	char desc[96];		/* what the op resolved to, for the log */
+};
+
+struct gop {
+	const char *name;
+	const char *(*pre)(struct target *t, uint64_t r);
+	int (*act)(struct target *t);
+	const int *ok;		/* 0-terminated list of accepted -errno */
+	const char *(*inv)(struct target *t, int rc);
+};
+
+extern const struct gop gops[];
+const struct gop *gop_find(const char *name);
+/* Stop what the load actor started (end of run). */
+void load_stop_all(void);
+/* The bench: per-op latency for online/offline/add/remove in this guest. */
+int agent_bench(unsigned int seconds);
+
+#endif

@@ -1,0 +1,123 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The agent's bench mode (mhp-agent --bench SECONDS): per-op latency of
+ * online, offline, add and remove on hidden RAM through the same op table
+ * the stress plan uses (harness path), the same writes done bare (one
+ * write(2) to the state file, nothing else: the harness overhead), and
+ * stress-ng --memhotplug for the same time. Prints "riscv-mhp: bench ..."
+ * lines that stress/bench turns into a table and a plot.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "mhp_module.h"
+#include "mhp_util.h"
+
+static int64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
+}
+
+/* One sample line: "riscv-mhp: bench sample KIND US RC". */
+static void sample(const char *kind, int64_t us, int rc)
+{
+	printf("riscv-mhp: bench sample %s %" PRId64 " %d\n", kind, us, rc);
+}
+
+/* Run one op kind through the harness (pre, act, inv); its latency. */
+static int harness_op(const char *kind, uint64_t r)
+{
+	const struct gop *g = gop_find(kind);
+	struct target t = { .block = -1, .node = -1, .lock_fd = -1 };
+	int64_t t0 = now_us();
+	int rc;
+
+	if (g->pre(&t, r)) {
+		if (t.lock_fd >= 0)
+			close(t.lock_fd);
+		return -EAGAIN;
+	}
+	rc = g->act(&t);
+	if (g->inv && g->inv(&t, rc))
+		rc = -EPROTO;
+	if (t.lock_fd >= 0)
+		close(t.lock_fd);
+	sample(kind, now_us() - t0, rc);
+	return rc;
+}
+
+/* The bare sysfs write, nothing else. */
+static int bare_state(int id, const char *state, const char *kind)
+{
+	char p[96];
+	int64_t t0 = now_us();
+	int fd, rc = 0;
+
+	snprintf(p, sizeof(p), SYSFS_MEMORY "/memory%d/state", id);
+	fd = open(p, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, state, strlen(state)) < 0)
+		rc = -errno;
+	close(fd);
+	sample(kind, now_us() - t0, rc);
+	return rc;
+}
+
+int agent_bench(unsigned int seconds)
+{
+	uint64_t bs = memory_block_size(), r = 0;
+	struct mem_range hr[16];
+	const char *why = mhp_module_load();
+	int64_t end;
+	int n, id, rc;
+	char cmd[160];
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (why) {
+		printf("riscv-mhp: bench FAIL %s\n", why);
+		return 1;
+	}
+	n = hidden_ranges(hr, 16, bs);
+	if (n <= 0) {
+		printf("riscv-mhp: bench FAIL no hidden RAM (topology needs hide)\n");
+		return 1;
+	}
+	/* 1. harness: add, online (movable), offline, remove the hidden blocks */
+	printf("riscv-mhp: bench phase harness %us\n", seconds);
+	for (end = now_us() + seconds * 1000000LL; now_us() < end; r++) {
+		harness_op("add", r);
+		harness_op("online", r << 32 | 0);	/* zone choice: online */
+		harness_op("offline", r);
+		harness_op("remove", r);
+	}
+	/* 2. bare: online/offline of one added movable block, plain writes */
+	printf("riscv-mhp: bench phase bare %us\n", seconds);
+	id = hr[0].start / bs;
+	rc = mhp_add(hr[0].start, bs, hr[0].node);
+	for (end = now_us() + seconds * 1000000LL; !rc && now_us() < end;) {
+		bare_state(id, "online_movable", "bare_online");
+		bare_state(id, "offline", "bare_offline");
+	}
+	block_set_state(id, "offline");
+	mhp_remove(hr[0].start, bs);
+	/* 3. stress-ng --memhotplug, same time */
+	printf("riscv-mhp: bench phase stress-ng %us\n", seconds);
+	snprintf(cmd, sizeof(cmd),
+		 "cd /tmp && stress-ng --memhotplug 1 -t %us --metrics-brief 2>&1 | sed 's/^/riscv-mhp: bench stress-ng /'",
+		 seconds);
+	if (system(cmd))
+		printf("riscv-mhp: bench stress-ng failed\n");
+	printf("riscv-mhp: bench done\n");
+	return 0;
+}

@@ -1,0 +1,616 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The guest actors' op kinds (agent.h): memory blocks online (with a zone
+ * choice) and offline, hidden RAM added and removed through mhp_test.ko,
+ * percpu areas, test_hmm cycles, and the load actor's stress-ng,
+ * numactl and migratepages. Adding a kind is one row in gops[] and its
+ * functions.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "agent.h"
+#include "mhp_hmm.h"
+#include "mhp_module.h"
+#include "mhp_util.h"
+
+#define MEMHOTPLUG_FLAG	AGENT_RUN "/memhotplug"
+/* offline leaves at least this much available: the agent must not OOM */
+#define MIN_AVAILABLE_KB (384 * 1024)
+#define MAX_LOAD	2	/* concurrent stressors */
+#define MAX_BLOCKS	1024
+#define MAX_NODES	64
+
+/* --- state helpers ----------------------------------------------------- */
+
+static int block_exists(int id)
+{
+	char p[96];
+
+	snprintf(p, sizeof(p), SYSFS_MEMORY "/memory%d", id);
+	return !access(p, F_OK);
+}
+
+/* The top-level /proc/iomem name of the resource holding addr ("" if none). */
+static void iomem_owner(uint64_t addr, char *buf, size_t sz)
+{
+	FILE *f = fopen("/proc/iomem", "r");
+	unsigned long long a, b;
+	char line[160];
+	int n;
+
+	buf[0] = '\0';
+	if (!f)
+		return;
+	while (fgets(line, sizeof(line), f)) {
+		if (line[0] == ' ')
+			continue;
+		if (sscanf(line, "%llx-%llx : %n", &a, &b, &n) >= 2 &&
+		    a <= addr && addr <= b) {
+			line[strcspn(line, "\n")] = '\0';
+			snprintf(buf, sz, "%s", line + n);
+			break;
+		}
+	}
+	fclose(f);
+}
+
+/* Blocks whose state is want (NULL: all): count, ids in out. */
+static int blocks_in_state(const char *want, int *out, int max)
+{
+	int *ids, n, k = 0;
+
+	n = memory_block_ids(&ids);
+	for (int i = 0; i < n && k < max; i++)
+		if (!want || block_state_is(ids[i], want))
+			out[k++] = ids[i];
+	if (n > 0)
+		free(ids);
+	return k;
+}
+
+static int memhotplug_active(void)
+{
+	return !access(MEMHOTPLUG_FLAG, F_OK);
+}
+
+/* Serialise the guest workers on one block (act + inv); -1 on error. */
+static int lock_block(int id)
+{
+	char p[96];
+	int fd;
+
+	snprintf(p, sizeof(p), AGENT_RUN "/block.%d", id);
+	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+static int lock_name(const char *name)
+{
+	char p[96];
+	int fd;
+
+	snprintf(p, sizeof(p), AGENT_RUN "/%s.lock", name);
+	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd >= 0 && flock(fd, LOCK_EX)) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* Take the block's lock and check it is still in state want. */
+static const char *pick_block(struct target *t, int id, const char *want)
+{
+	t->block = id;
+	t->start = (uint64_t)id * memory_block_size();
+	t->lock_fd = lock_block(id);
+	if (t->lock_fd < 0)
+		return "cannot lock block";
+	if (!block_state_is(id, want))
+		return "raced: block changed state";
+	iomem_owner(t->start, t->owner, sizeof(t->owner));
+	t->node = block_node(id);
+	return NULL;
+}
+
+/* Block vanished under us: only virtio-mem may do that to a locked block. */
+static const char *vanished(const struct target *t)
+{
+	if (strstr(t->owner, "virtio_mem") || memhotplug_active())
+		return NULL;
+	return "block vanished while locked";
+}
+
+/* --- online / offline -------------------------------------------------- */
+
+static const char *const zone_choice[] = {
+	"online", "online_movable", "online_kernel"
+};
+
+static const char *online_pre(struct target *t, uint64_t r)
+{
+	int ids[MAX_BLOCKS], n = blocks_in_state("offline", ids, MAX_BLOCKS);
+
+	if (!n)
+		return "no offline block";
+	snprintf(t->how, sizeof(t->how), "%s", zone_choice[(r >> 32) % 3]);
+	snprintf(t->desc, sizeof(t->desc), "memory%d %s", ids[r % n], t->how);
+	return pick_block(t, ids[r % n], "offline");
+}
+
+static int online_act(struct target *t)
+{
+	return block_set_state(t->block, t->how);
+}
+
+static const char *online_inv(struct target *t, int rc)
+{
+	char zone[32];
+
+	if (rc)
+		return NULL;
+	if (!block_exists(t->block))
+		return vanished(t);
+	if (memhotplug_active())
+		return NULL;
+	if (!block_state_is(t->block, "online"))
+		return "onlined block is not online";
+	block_zone(t->block, zone, sizeof(zone));
+	if (!strcmp(t->how, "online_movable") && strcmp(zone, "Movable"))
+		return "online_movable block is not in ZONE_MOVABLE";
+	if (!strcmp(t->how, "online_kernel") && !is_kernel_zone(zone))
+		return "online_kernel block is not in a kernel zone";
+	return NULL;
+}
+
+static const char *offline_pre(struct target *t, uint64_t r)
+{
+	int ids[MAX_BLOCKS], n = blocks_in_state("online", ids, MAX_BLOCKS);
+	long long avail = meminfo_kb(-1, "MemAvailable");
+
+	if (!n)
+		return "no online block";
+	if (avail >= 0 && avail - (long long)(memory_block_size() >> 10) <
+			  MIN_AVAILABLE_KB)
+		return "too little memory available to offline a block";
+	snprintf(t->desc, sizeof(t->desc), "memory%d", ids[r % n]);
+	return pick_block(t, ids[r % n], "online");
+}
+
+static int offline_act(struct target *t)
+{
+	return block_set_state(t->block, "offline");
+}
+
+static const char *offline_inv(struct target *t, int rc)
+{
+	if (rc)
+		return NULL;
+	if (!block_exists(t->block))
+		return vanished(t);
+	if (!memhotplug_active() && !block_state_is(t->block, "offline"))
+		return "offlined block is not offline";
+	return NULL;
+}
+
+/* --- add / remove through mhp_test.ko ----------------------------------- */
+
+static const char *add_pre(struct target *t, uint64_t r)
+{
+	struct mem_range hr[64];
+	uint64_t bs = memory_block_size(), nblocks = 0, pick;
+	int n = hidden_ranges(hr, 64, bs);
+
+	if (access(MHP_TEST_DEBUGFS, F_OK))
+		return "mhp_test module not loaded";
+	for (int i = 0; i < n; i++)
+		nblocks += hr[i].size / bs;
+	if (!nblocks)
+		return "no hidden RAM left to add";
+	pick = r % nblocks;
+	for (int i = 0; i < n; i++) {
+		if (pick < hr[i].size / bs) {
+			t->start = hr[i].start + pick * bs;
+			t->node = hr[i].node;
+			break;
+		}
+		pick -= hr[i].size / bs;
+	}
+	t->block = t->start / bs;
+	snprintf(t->desc, sizeof(t->desc), "memory%d node%d", t->block, t->node);
+	t->lock_fd = lock_block(t->block);
+	if (t->lock_fd < 0)
+		return "cannot lock block";
+	if (system_ram_bytes(t->start, bs) != 0)
+		return "raced: already added";
+	return NULL;
+}
+
+static int add_act(struct target *t)
+{
+	return mhp_add(t->start, memory_block_size(), t->node);
+}
+
+static const char *add_inv(struct target *t, int rc)
+{
+	if (rc)
+		return NULL;
+	if (!block_exists(t->block))
+		return "added block has no memory block in sysfs";
+	if (system_ram_bytes(t->start, memory_block_size()) !=
+	    (int64_t)memory_block_size())
+		return "added block is not System RAM in /proc/iomem";
+	return NULL;
+}
+
+/* Blocks of "System RAM (mhp_test)" in /proc/iomem. */
+static int mhp_test_blocks(uint64_t *out, int max)
+{
+	FILE *f = fopen("/proc/iomem", "r");
+	uint64_t bs = memory_block_size();
+	unsigned long long a, b;
+	char line[160];
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != ' ' && strstr(line, "(mhp_test)") &&
+		    sscanf(line, "%llx-%llx", &a, &b) == 2)
+			for (uint64_t s = a; s + bs - 1 <= b && n < max; s += bs)
+				out[n++] = s;
+	fclose(f);
+	return n;
+}
+
+static const char *remove_pre(struct target *t, uint64_t r)
+{
+	uint64_t starts[MAX_BLOCKS];
+	int n = mhp_test_blocks(starts, MAX_BLOCKS);
+
+	if (!n)
+		return "no block added by mhp_test";
+	t->start = starts[r % n];
+	t->block = t->start / memory_block_size();
+	snprintf(t->desc, sizeof(t->desc), "memory%d", t->block);
+	t->lock_fd = lock_block(t->block);
+	if (t->lock_fd < 0)
+		return "cannot lock block";
+	iomem_owner(t->start, t->owner, sizeof(t->owner));
+	if (!strstr(t->owner, "(mhp_test)"))
+		return "raced: already removed";
+	return NULL;
+}
+
+static int remove_act(struct target *t)
+{
+	return mhp_remove(t->start, memory_block_size());
+}
+
+static const char *remove_inv(struct target *t, int rc)
+{
+	if (rc)
+		return NULL;
+	if (block_exists(t->block))
+		return "removed block still in sysfs";
+	if (system_ram_bytes(t->start, memory_block_size()) != 0)
+		return "removed block still System RAM in /proc/iomem";
+	return NULL;
+}
+
+/* --- percpu, test_hmm -------------------------------------------------- */
+
+static const char *percpu_alloc_pre(struct target *t, uint64_t r)
+{
+	if (access(MHP_TEST_DEBUGFS, F_OK))
+		return "mhp_test module not loaded";
+	t->a = 1 + r % 8;
+	t->b = 8UL << ((r >> 8) % 12);	/* 8 B .. 16 KiB */
+	snprintf(t->desc, sizeof(t->desc), "%lux%lu", t->a, t->b);
+	return NULL;
+}
+
+static int percpu_alloc_act(struct target *t)
+{
+	return mhp_percpu(t->a, t->b);
+}
+
+static const char *percpu_free_pre(struct target *t, uint64_t r)
+{
+	(void)r;
+	if (access(MHP_TEST_DEBUGFS, F_OK))
+		return "mhp_test module not loaded";
+	snprintf(t->desc, sizeof(t->desc), "all");
+	return NULL;
+}
+
+static int percpu_free_act(struct target *t)
+{
+	(void)t;
+	return mhp_percpu(0, 0);
+}
+
+static const char *hmm_pre(struct target *t, uint64_t r)
+{
+	const char *why = hmm_available();
+
+	if (why)
+		return why;
+	t->a = 16 + r % 241;	/* pages */
+	snprintf(t->desc, sizeof(t->desc), "%lu pages", t->a);
+	t->lock_fd = lock_name("hmm");	/* one test_hmm user at a time */
+	return t->lock_fd < 0 ? "cannot lock hmm" : NULL;
+}
+
+static int hmm_act(struct target *t)
+{
+	const char *err = hmm_cycle(t->a);
+
+	if (!err)
+		return 0;
+	snprintf(t->desc + strlen(t->desc), sizeof(t->desc) - strlen(t->desc),
+		 ": %s", err);
+	if (strstr(err, "not every page"))
+		return -EAGAIN;	/* busy pages stay put: allowed */
+	if (strstr(err, "out of memory"))
+		return -ENOMEM;
+	return -EIO;
+}
+
+/* --- load: stress-ng pinned with numactl, migratepages ------------------ */
+
+struct load_proc {
+	pid_t pid;
+	int node;
+	int memhotplug;
+};
+static struct load_proc load[MAX_LOAD];
+
+static void load_reap(void)
+{
+	for (int i = 0; i < MAX_LOAD; i++) {
+		if (load[i].pid && waitpid(load[i].pid, NULL, WNOHANG) != 0) {
+			if (load[i].memhotplug)
+				unlink(MEMHOTPLUG_FLAG);
+			load[i].pid = 0;
+		}
+	}
+}
+
+void load_stop_all(void)
+{
+	for (int i = 0; i < MAX_LOAD; i++) {
+		if (!load[i].pid)
+			continue;
+		kill(-load[i].pid, SIGKILL);
+		waitpid(load[i].pid, NULL, 0);
+		if (load[i].memhotplug)
+			unlink(MEMHOTPLUG_FLAG);
+		load[i].pid = 0;
+	}
+}
+
+static int node_has(int node, const char *what)
+{
+	char p[96], buf[64];
+
+	snprintf(p, sizeof(p), SYSFS_NODE "/node%d/%s", node, what);
+	return !read_str(p, buf, sizeof(buf)) && buf[0];
+}
+
+/* Nodes with memory: count, ids in out. */
+static int memory_nodes(int *out)
+{
+	int n = 0;
+
+	for (int i = 0; i < MAX_NODES; i++) {
+		long long kb = meminfo_kb(i, "MemTotal");
+
+		if (kb > 0)
+			out[n++] = i;
+	}
+	return n;
+}
+
+static const char *stressor_pre(struct target *t, uint64_t r, const char *how)
+{
+	int nodes[MAX_NODES], nn = memory_nodes(nodes), free_slot = 0;
+
+	load_reap();
+	for (int i = 0; i < MAX_LOAD; i++)
+		if (load[i].pid)
+			free_slot++;
+	if (free_slot >= MAX_LOAD)
+		return "enough load running";
+	if (!nn)
+		return "no memory node";
+	snprintf(t->how, sizeof(t->how), "%s", how);
+	t->node = nodes[r % nn];
+	t->a = 5 + (r >> 16) % 11;	/* seconds */
+	snprintf(t->desc, sizeof(t->desc), "%s node%d %lus", how, t->node, t->a);
+	return NULL;
+}
+
+static const char *vm_pre(struct target *t, uint64_t r)
+{
+	return stressor_pre(t, r, "vm");
+}
+
+static const char *mmap_pre(struct target *t, uint64_t r)
+{
+	return stressor_pre(t, r, "mmap");
+}
+
+static const char *numa_pre(struct target *t, uint64_t r)
+{
+	int nodes[MAX_NODES];
+
+	if (memory_nodes(nodes) < 2)
+		return "one memory node";
+	return stressor_pre(t, r, "numa");
+}
+
+static const char *memhotplug_pre(struct target *t, uint64_t r)
+{
+	if (memhotplug_active())
+		return "memhotplug stressor already running";
+	return stressor_pre(t, r, "memhotplug");
+}
+
+static int stressor_act(struct target *t)
+{
+	char secs[16], node[16], cpus[24], bytes[24];
+	const char *argv[24];
+	int n = 0, slot, mh = !strcmp(t->how, "memhotplug");
+	pid_t pid;
+
+	for (slot = 0; slot < MAX_LOAD && load[slot].pid; slot++)
+		;
+	if (slot == MAX_LOAD)
+		return -EBUSY;
+	snprintf(secs, sizeof(secs), "%lus", t->a);
+	snprintf(node, sizeof(node), "--membind=%d", t->node);
+	snprintf(cpus, sizeof(cpus), "--cpunodebind=%d", t->node);
+	argv[n++] = "numactl";
+	argv[n++] = node;
+	if (node_has(t->node, "cpulist"))
+		argv[n++] = cpus;
+	argv[n++] = "stress-ng";
+	argv[n++] = "--quiet";
+	argv[n++] = "--timeout";
+	argv[n++] = secs;
+	argv[n++] = "--oom-avoid";
+	if (!strcmp(t->how, "vm")) {
+		argv[n++] = "--vm";
+		argv[n++] = "1";
+		argv[n++] = "--vm-bytes";
+		snprintf(bytes, sizeof(bytes), "%dM", 32 << (t->a % 2));
+		argv[n++] = bytes;
+	} else if (!strcmp(t->how, "mmap")) {
+		argv[n++] = "--mmap";
+		argv[n++] = "1";
+		argv[n++] = "--mmap-bytes";
+		argv[n++] = "32M";
+	} else if (!strcmp(t->how, "numa")) {
+		argv[n++] = "--numa";
+		argv[n++] = "1";
+	} else {
+		argv[n++] = "--memhotplug";
+		argv[n++] = "1";
+	}
+	argv[n] = NULL;
+	if (mh) {
+		int fd = open(MEMHOTPLUG_FLAG, O_CREAT | O_WRONLY | O_CLOEXEC, 0600);
+
+		if (fd >= 0)
+			close(fd);
+	}
+	pid = fork();
+	if (pid < 0)
+		return -errno;
+	if (!pid) {
+		int fd = open("/dev/null", O_RDWR);
+
+		setpgid(0, 0);
+		if (fd >= 0) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			dup2(fd, 2);
+		}
+		execvp(argv[0], (char **)argv);
+		_exit(127);
+	}
+	setpgid(pid, pid);
+	load[slot] = (struct load_proc){ pid, t->node, mh };
+	return 0;
+}
+
+static const char *migrate_pre(struct target *t, uint64_t r)
+{
+	int nodes[MAX_NODES], nn = memory_nodes(nodes), running[MAX_LOAD], k = 0;
+
+	load_reap();
+	if (nn < 2)
+		return "one memory node";
+	for (int i = 0; i < MAX_LOAD; i++)
+		if (load[i].pid)
+			running[k++] = i;
+	if (!k)
+		return "no load to migrate";
+	t->a = running[r % k];
+	t->pid = load[t->a].pid;
+	t->node = load[t->a].node;
+	do
+		t->b = nodes[(r >> 8) % nn], r = r * 6364136223846793005ULL + 1;
+	while ((int)t->b == t->node);
+	snprintf(t->desc, sizeof(t->desc), "pid %d node%d->node%lu", t->pid,
+		 t->node, t->b);
+	return NULL;
+}
+
+static int migrate_act(struct target *t)
+{
+	char cmd[128];
+	int st;
+
+	/* the whole process group: numactl execs stress-ng, which forks */
+	snprintf(cmd, sizeof(cmd),
+		 "for p in $(pgrep -g %d); do migratepages $p %d %lu; done >/dev/null 2>&1",
+		 t->pid, t->node, t->b);
+	st = system(cmd);
+	if (st == -1)
+		return -errno;
+	load[t->a].node = t->b;
+	/* a stressor may end meanwhile: migratepages of a gone pid fails */
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -ESRCH;
+}
+
+/* --- the table ----------------------------------------------------------- */
+
+static const int ok_online[] = { EINVAL, EBUSY, ENOMEM, EINTR, 0 };
+static const int ok_offline[] = { EBUSY, EAGAIN, EINVAL, ENOMEM, EINTR, 0 };
+static const int ok_add[] = { EEXIST, ENOMEM, EBUSY, EINTR, 0 };
+static const int ok_remove[] = { EBUSY, EAGAIN, ENOMEM, EINTR, 0 };
+static const int ok_percpu[] = { ENOMEM, ENOSPC, 0 };
+static const int ok_hmm[] = { EAGAIN, ENOMEM, 0 };
+static const int ok_load[] = { EAGAIN, ENOMEM, 0 };
+static const int ok_migrate[] = { ESRCH, 0 };
+static const int ok_none[] = { 0 };
+
+const struct gop gops[] = {
+	{ "online", online_pre, online_act, ok_online, online_inv },
+	{ "offline", offline_pre, offline_act, ok_offline, offline_inv },
+	{ "add", add_pre, add_act, ok_add, add_inv },
+	{ "remove", remove_pre, remove_act, ok_remove, remove_inv },
+	{ "percpu_alloc", percpu_alloc_pre, percpu_alloc_act, ok_percpu, NULL },
+	{ "percpu_free", percpu_free_pre, percpu_free_act, ok_none, NULL },
+	{ "hmm", hmm_pre, hmm_act, ok_hmm, NULL },
+	{ "vm", vm_pre, stressor_act, ok_load, NULL },
+	{ "mmap", mmap_pre, stressor_act, ok_load, NULL },
+	{ "numa", numa_pre, stressor_act, ok_load, NULL },
+	{ "memhotplug", memhotplug_pre, stressor_act, ok_load, NULL },
+	{ "migrate", migrate_pre, migrate_act, ok_migrate, NULL },
+	{ NULL }
+};
+
+const struct gop *gop_find(const char *name)
+{
+	for (const struct gop *g = gops; g->name; g++)
+		if (!strcmp(g->name, name))
+			return g;
+	return NULL;
+}

@@ -1,0 +1,627 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mhp-stress: the host half of the stress engine.
+ *
+ *   mhp-stress plan SEED SECONDS OUT      seed -> plan file (pure function)
+ *   mhp-stress run OPTIONS                boot the guest, run the host actor
+ *                                         (virtio-mem over QMP), watch the
+ *                                         console and the agent, judge
+ *   mhp-stress triage DIR OPTIONS         decode the first kernel report,
+ *                                         signature, dedupe across runs
+ *   mhp-stress minimize OPTIONS -- CMD    delta-debug a failing plan
+ *
+ * The way through: plan (plan.c) -> executor (this file: host ops; agent.c:
+ * guest ops) -> events (console.log, tap.log, host.log) -> oracles
+ * (kernel_problem() of ci/src/verdict.c, agent FAIL lines, heartbeats,
+ * QEMU's exit) -> verdict.json + report (triage.c).
+ * Exit: 0 PASS, 1 FAIL, 2 bad input.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mhp_plan.h"
+#include "qmp.h"
+#include "stress.h"
+#include "triage.h"
+#include "verdict.h"
+
+#define BOOT_LIMIT_S	240	/* boot to "stress start" */
+#define HB_LIMIT_S	90	/* silence of the agent that means a hang */
+#define AFTER_PROBLEM_S	10	/* console kept after the first complaint */
+#define AFTER_DONE_S	60	/* for the guest to power off */
+#define MAX_ACTORS	8
+
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("mhp-stress: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	exit(2);
+}
+
+static int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void read_plan(const char *path, struct mhp_plan *p)
+{
+	FILE *f = fopen(path, "r");
+	unsigned int line;
+
+	if (!f)
+		die("cannot open plan %s: %s", path, strerror(errno));
+	if (mhp_plan_read(f, p, &line))
+		die("%s:%u: not a riscv-mhp plan line", path, line);
+	fclose(f);
+}
+
+static int parse_u64(const char *s, uint64_t *v)
+{
+	return mhp_parse_seed(s, v);	/* decimal or 0x hex, whole string */
+}
+
+/* --- plan ---------------------------------------------------------------- */
+
+static int cmd_plan(int argc, char **argv)
+{
+	struct mhp_plan p;
+	uint64_t seed, secs;
+	FILE *f;
+
+	if (argc != 4)
+		die("usage: mhp-stress plan SEED SECONDS OUT");
+	if (parse_u64(argv[1], &seed))
+		die("SEED must be a number (decimal or 0x hex), got '%s'", argv[1]);
+	if (parse_u64(argv[2], &secs) || !secs || secs > 7 * 86400)
+		die("SECONDS must be 1..604800, got '%s'", argv[2]);
+	if (stress_plan(&p, seed, secs * 1000))
+		die("cannot generate plan");
+	f = fopen(argv[3], "w");
+	if (!f || mhp_plan_write(f, &p) || fclose(f))
+		die("cannot write %s", argv[3]);
+	mhp_plan_free(&p);
+	return 0;
+}
+
+/* --- run ----------------------------------------------------------------- */
+
+struct actor_stats {
+	char name[MHP_PLAN_NAME_MAX];
+	unsigned int planned, ok, expected, skipped, failed;
+};
+
+struct run {
+	const char *dir, *cell, *reproduce, *qmp_path, *vmem_path;
+	uint64_t vmem_max;
+	unsigned int timeout_s;
+	struct mhp_plan plan;
+	pid_t qemu;
+	int qemu_status;		/* -1 while running */
+	int con_fd;			/* QEMU's stdout+stderr */
+	FILE *console, *hostlog;
+	int tap_fd;
+	char con_buf[4096], tap_buf[4096];
+	size_t con_len, tap_len;
+	struct qmp qmp;
+	int qmp_ok;
+	int64_t t_boot, t_start, t_last_hb, t_problem, t_done;
+	unsigned int next_host;		/* index into plan.ops */
+	int host_done, agent_done;
+	char reason[256], first_problem[256];
+	struct actor_stats actors[MAX_ACTORS];
+	int nactors;
+};
+
+static struct actor_stats *actor(struct run *r, const char *name)
+{
+	for (int i = 0; i < r->nactors; i++)
+		if (!strcmp(r->actors[i].name, name))
+			return &r->actors[i];
+	if (r->nactors == MAX_ACTORS)
+		return &r->actors[MAX_ACTORS - 1];
+	snprintf(r->actors[r->nactors].name, MHP_PLAN_NAME_MAX, "%s", name);
+	return &r->actors[r->nactors++];
+}
+
+static void fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fail(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->reason[0])
+		return;	/* the first reason is the verdict */
+	va_start(ap, fmt);
+	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "[stress] FAIL: %s\n", r->reason);
+}
+
+static void console_line(struct run *r, const char *line)
+{
+	const char *p = kernel_problem(line);
+
+	if (p && !r->first_problem[0]) {
+		snprintf(r->first_problem, sizeof(r->first_problem), "%s", p);
+		r->t_problem = now_ms();
+		fail(r, "kernel: %s", p);
+	}
+}
+
+static void agent_line(struct run *r, const char *line)
+{
+	unsigned int idx;
+	char act[MHP_PLAN_NAME_MAX], kind[MHP_PLAN_NAME_MAX];
+	const char *tail;
+
+	if (!strncmp(line, STRESS_MARK_START, strlen(STRESS_MARK_START))) {
+		r->t_start = r->t_last_hb = now_ms();
+		fprintf(stderr, "[stress] agent started after %" PRId64 "s: %s\n",
+			(r->t_start - r->t_boot) / 1000, line + strlen(STRESS_MARK));
+	} else if (!strncmp(line, STRESS_MARK_HB, strlen(STRESS_MARK_HB))) {
+		r->t_last_hb = now_ms();
+	} else if (!strncmp(line, STRESS_MARK_DONE, strlen(STRESS_MARK_DONE))) {
+		r->agent_done = 1;
+		r->t_last_hb = now_ms();
+	} else if (!strncmp(line, STRESS_MARK_FAIL, strlen(STRESS_MARK_FAIL))) {
+		fail(r, "agent: %s", line + strlen(STRESS_MARK_FAIL));
+		if (!r->t_problem)
+			r->t_problem = now_ms();
+	} else if (sscanf(line, STRESS_MARK_OP "%u %23s %23s", &idx, act, kind) == 3) {
+		struct actor_stats *a = actor(r, act);
+
+		tail = strrchr(line, ' ');
+		if (strstr(line, " skip: "))
+			a->skipped++;
+		else if (tail && !strcmp(tail, " ok"))
+			a->ok++;
+		else if (tail && !strcmp(tail, " expected"))
+			a->expected++;
+		else
+			a->failed++;
+	}
+}
+
+/* Split new bytes of fd into lines; keep a partial line for next time. */
+static int pump(int fd, char *buf, size_t *len, size_t cap, FILE *copy,
+		struct run *r, void (*fn)(struct run *, const char *))
+{
+	ssize_t n = read(fd, buf + *len, cap - 1 - *len);
+	char *nl, *start;
+
+	if (n <= 0)
+		return n < 0 && errno != EAGAIN ? -1 : (int)n;
+	if (copy) {
+		fwrite(buf + *len, 1, n, copy);
+		fflush(copy);
+	}
+	*len += n;
+	buf[*len] = '\0';
+	start = buf;
+	while ((nl = strchr(start, '\n'))) {
+		*nl = '\0';
+		if (nl > start && nl[-1] == '\r')
+			nl[-1] = '\0';
+		fn(r, start);
+		start = nl + 1;
+	}
+	*len -= start - buf;
+	memmove(buf, start, *len);
+	if (*len == cap - 1) {	/* an endless line: judge what we have */
+		fn(r, buf);
+		*len = 0;
+	}
+	return (int)n;
+}
+
+static void host_op(struct run *r, const struct mhp_op *op)
+{
+	struct actor_stats *a = actor(r, op->actor);
+	uint64_t cur = 0, want, got = 0, plugged = 0, steps;
+	int64_t t0 = now_ms();
+	int rc;
+
+	if (!r->qmp_ok) {
+		fprintf(r->hostlog, STRESS_MARK_OP "%u host %s skip: no QMP\n",
+			op->idx, op->kind);
+		a->skipped++;
+		return;
+	}
+	rc = qmp_qom_get_u64(&r->qmp, r->vmem_path, "requested-size", &cur);
+	if (rc) {
+		fail(r, "host: qom-get requested-size: %s", r->qmp.err);
+		a->failed++;
+		return;
+	}
+	if (!strcmp(op->kind, "vmem_grow")) {
+		steps = (r->vmem_max - cur) / STRESS_VMEM_STEP;
+		want = cur + (1 + op->r % (steps ? steps : 1)) * STRESS_VMEM_STEP;
+	} else if (!strcmp(op->kind, "vmem_shrink")) {
+		steps = cur / STRESS_VMEM_STEP;
+		want = (op->r % (steps ? steps : 1)) * STRESS_VMEM_STEP;
+	} else {
+		fail(r, "host: unknown op kind %s", op->kind);
+		a->failed++;
+		return;
+	}
+	if (!steps) {
+		fprintf(r->hostlog, STRESS_MARK_OP "%u host %s skip: requested-size %" PRIu64 "M at its limit\n",
+			op->idx, op->kind, cur >> 20);
+		a->skipped++;
+		return;
+	}
+	rc = qmp_qom_set_u64(&r->qmp, r->vmem_path, "requested-size", want);
+	if (!rc)
+		rc = qmp_qom_get_u64(&r->qmp, r->vmem_path, "requested-size", &got);
+	if (!rc)
+		rc = qmp_qom_get_u64(&r->qmp, r->vmem_path, "size", &plugged);
+	fprintf(r->hostlog, STRESS_MARK_OP "%u host %s %" PRIu64 "M->%" PRIu64 "M plugged=%" PRIu64 "M rc=%d ms=%" PRId64 " %s\n",
+		op->idx, op->kind, cur >> 20, want >> 20, plugged >> 20, rc,
+		now_ms() - t0, rc || got != want ? "FAIL" : "ok");
+	fflush(r->hostlog);
+	if (rc) {
+		fail(r, "host: op %u %s: %s", op->idx, op->kind, r->qmp.err);
+		a->failed++;
+	} else if (got != want) {
+		fail(r, "host: op %u %s: requested-size reads %" PRIu64 ", set %" PRIu64,
+		     op->idx, op->kind, got, want);
+		a->failed++;
+	} else {
+		a->ok++;
+	}
+}
+
+static void run_due_host_ops(struct run *r)
+{
+	int64_t t = now_ms() - r->t_start;
+
+	while (r->next_host < r->plan.n) {
+		const struct mhp_op *op = &r->plan.ops[r->next_host];
+
+		if (!stress_is_host(op->actor)) {
+			r->next_host++;
+			continue;
+		}
+		if ((int64_t)op->t_ms > t)
+			return;
+		host_op(r, op);
+		r->next_host++;
+	}
+	r->host_done = 1;
+}
+
+static void spawn_qemu(struct run *r, const char *argv_file)
+{
+	char *args[512], line[4096];
+	int n = 0, pfd[2];
+	FILE *f = fopen(argv_file, "r");
+
+	if (!f)
+		die("cannot open %s: %s", argv_file, strerror(errno));
+	while (n < 511 && fgets(line, sizeof(line), f)) {
+		line[strcspn(line, "\n")] = '\0';
+		args[n++] = strdup(line);
+	}
+	fclose(f);
+	args[n] = NULL;
+	if (!n)
+		die("%s is empty", argv_file);
+	if (pipe2(pfd, O_CLOEXEC))
+		die("pipe: %s", strerror(errno));
+	r->qemu = fork();
+	if (r->qemu < 0)
+		die("fork: %s", strerror(errno));
+	if (!r->qemu) {
+		int null = open("/dev/null", O_RDONLY);
+
+		dup2(null, 0);
+		dup2(pfd[1], 1);
+		dup2(pfd[1], 2);
+		execvp(args[0], args);
+		fprintf(stderr, "exec %s: %s\n", args[0], strerror(errno));
+		_exit(127);
+	}
+	close(pfd[1]);
+	r->con_fd = pfd[0];
+	fcntl(r->con_fd, F_SETFL, O_NONBLOCK);
+	r->qemu_status = -1;
+	for (int i = 0; i < n; i++)
+		free(args[i]);
+}
+
+static void stop_qemu(struct run *r)
+{
+	int64_t end;
+
+	if (r->qemu_status != -1 || r->qemu <= 0)
+		return;
+	kill(r->qemu, SIGTERM);
+	for (end = now_ms() + 5000; now_ms() < end;) {
+		if (waitpid(r->qemu, &r->qemu_status, WNOHANG) == r->qemu)
+			return;
+		usleep(50000);
+	}
+	kill(r->qemu, SIGKILL);
+	waitpid(r->qemu, &r->qemu_status, 0);
+}
+
+static struct run *the_run;
+static void on_signal(int sig)
+{
+	if (the_run && the_run->qemu > 0 && the_run->qemu_status == -1)
+		kill(the_run->qemu, SIGKILL);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void write_verdict(struct run *r, const char *sig)
+{
+	json_object *j = json_object_new_object(), *ops = json_object_new_object();
+	char path[4096], seed[24];
+	unsigned int planned;
+
+	snprintf(seed, sizeof(seed), "0x%016" PRIx64, r->plan.seed);
+	json_object_object_add(j, "cell", json_object_new_string(r->cell));
+	json_object_object_add(j, "seed", json_object_new_string(seed));
+	json_object_object_add(j, "result",
+			       json_object_new_string(r->reason[0] ? "FAIL" : "PASS"));
+	json_object_object_add(j, "reason", json_object_new_string(r->reason));
+	json_object_object_add(j, "first_problem",
+			       json_object_new_string(r->first_problem));
+	json_object_object_add(j, "signature", json_object_new_string(sig ? sig : ""));
+	json_object_object_add(j, "plan_ops", json_object_new_int(r->plan.n));
+	json_object_object_add(j, "seconds",
+			       json_object_new_int64(r->t_start ?
+				       (now_ms() - r->t_start) / 1000 : 0));
+	json_object_object_add(j, "reproduce",
+			       json_object_new_string(r->reproduce ? r->reproduce : ""));
+	for (int i = 0; i < r->nactors; i++) {
+		struct actor_stats *a = &r->actors[i];
+		json_object *o = json_object_new_object();
+
+		planned = 0;
+		for (unsigned int k = 0; k < r->plan.n; k++)
+			planned += !strcmp(r->plan.ops[k].actor, a->name);
+		json_object_object_add(o, "planned", json_object_new_int(planned));
+		json_object_object_add(o, "ok", json_object_new_int(a->ok));
+		json_object_object_add(o, "expected_errno", json_object_new_int(a->expected));
+		json_object_object_add(o, "skipped", json_object_new_int(a->skipped));
+		json_object_object_add(o, "failed", json_object_new_int(a->failed));
+		json_object_object_add(ops, a->name, o);
+	}
+	json_object_object_add(j, "ops", ops);
+	snprintf(path, sizeof(path), "%s/verdict.json", r->dir);
+	if (json_object_to_file_ext(path, j, JSON_C_TO_STRING_PRETTY))
+		fprintf(stderr, "mhp-stress: cannot write %s\n", path);
+	json_object_put(j);
+}
+
+static int cmd_run(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "argv", 1, NULL, 'a' }, { "plan", 1, NULL, 'p' },
+		{ "dir", 1, NULL, 'd' }, { "cell", 1, NULL, 'c' },
+		{ "timeout", 1, NULL, 't' }, { "qmp", 1, NULL, 'q' },
+		{ "vmem", 1, NULL, 'v' }, { "vmem-max", 1, NULL, 'm' },
+		{ "reproduce", 1, NULL, 'r' }, { "vmlinux", 1, NULL, 'V' },
+		{ "ksrc", 1, NULL, 'K' }, { "index", 1, NULL, 'I' },
+		{ NULL, 0, NULL, 0 }
+	};
+	static struct run r;
+	struct triage_opts to = { 0 };
+	const char *argv_file = NULL, *plan_file = NULL;
+	char path[4096], sig[TRIAGE_SIG_MAX] = "";
+	uint64_t v;
+	int c, rc;
+
+	r.vmem_path = "/machine/peripheral/vm0";
+	r.timeout_s = 900;
+	r.cell = "";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'a': argv_file = optarg; break;
+		case 'p': plan_file = optarg; break;
+		case 'd': r.dir = optarg; break;
+		case 'c': r.cell = optarg; break;
+		case 'q': r.qmp_path = optarg; break;
+		case 'v': r.vmem_path = optarg; break;
+		case 'r': r.reproduce = optarg; break;
+		case 'V': to.vmlinux = optarg; break;
+		case 'K': to.ksrc = optarg; break;
+		case 'I': to.index = optarg; break;
+		case 't':
+			if (parse_u64(optarg, &v) || !v || v > 86400 * 7)
+				die("--timeout must be 1..604800 seconds, got '%s'", optarg);
+			r.timeout_s = v;
+			break;
+		case 'm':
+			if (parse_u64(optarg, &v))
+				die("--vmem-max must be bytes, got '%s'", optarg);
+			r.vmem_max = v;
+			break;
+		default:
+			die("run: unknown option (see stress/host.c)");
+		}
+	}
+	if (!argv_file || !plan_file || !r.dir)
+		die("usage: mhp-stress run --argv FILE --plan FILE --dir DIR [--cell C] [--timeout S] [--qmp SOCK --vmem QOMPATH --vmem-max BYTES] [--reproduce CMD] [--vmlinux V --ksrc DIR --index FILE]");
+	read_plan(plan_file, &r.plan);
+
+	snprintf(path, sizeof(path), "%s/console.log", r.dir);
+	r.console = fopen(path, "w");
+	snprintf(path, sizeof(path), "%s/host.log", r.dir);
+	r.hostlog = fopen(path, "w");
+	if (!r.console || !r.hostlog)
+		die("cannot write into %s", r.dir);
+	snprintf(path, sizeof(path), "%s/tap.log", r.dir);
+	close(open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644));
+	r.tap_fd = open(path, O_RDONLY);
+
+	the_run = &r;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGHUP, on_signal);
+	r.t_boot = now_ms();
+	spawn_qemu(&r, argv_file);
+	fprintf(stderr, "[stress] QEMU pid %d, %u planned ops, limit %us, console %s/console.log\n",
+		r.qemu, r.plan.n, r.timeout_s, r.dir);
+
+	for (;;) {
+		struct pollfd p = { .fd = r.con_fd, .events = POLLIN };
+		int64_t t = now_ms();
+
+		poll(&p, 1, 100);
+		while (r.con_fd >= 0 &&
+		       (rc = pump(r.con_fd, r.con_buf, &r.con_len, sizeof(r.con_buf),
+				  r.console, &r, console_line)) > 0)
+			;
+		if (r.con_fd >= 0 && rc == 0) {	/* EOF: QEMU closed stdout */
+			close(r.con_fd);
+			r.con_fd = -1;
+		}
+		while (pump(r.tap_fd, r.tap_buf, &r.tap_len, sizeof(r.tap_buf),
+			    NULL, &r, agent_line) > 0)
+			;
+		if (r.qemu_status == -1 &&
+		    waitpid(r.qemu, &r.qemu_status, WNOHANG) != r.qemu)
+			r.qemu_status = -1;
+		if (r.qemu_status != -1) {
+			/* drain what is left, then judge the exit */
+			while (r.con_fd >= 0 &&
+			       pump(r.con_fd, r.con_buf, &r.con_len, sizeof(r.con_buf),
+				    r.console, &r, console_line) > 0)
+				;
+			while (pump(r.tap_fd, r.tap_buf, &r.tap_len, sizeof(r.tap_buf),
+				    NULL, &r, agent_line) > 0)
+				;
+			if (!r.agent_done || !r.host_done)
+				fail(&r, "QEMU exited (status %d) before the plan ended",
+				     WIFEXITED(r.qemu_status) ? WEXITSTATUS(r.qemu_status) :
+				     128 + WTERMSIG(r.qemu_status));
+			break;
+		}
+		if (r.t_start && !r.qmp_ok && r.qmp_path && !r.reason[0]) {
+			if (qmp_open(&r.qmp, r.qmp_path, 5000))
+				fail(&r, "host: QMP %s: %s", r.qmp_path, r.qmp.err);
+			else
+				r.qmp_ok = 1;
+		}
+		if (r.t_start && !r.reason[0])
+			run_due_host_ops(&r);
+		if (r.t_problem && t - r.t_problem > AFTER_PROBLEM_S * 1000)
+			break;
+		if (!r.t_start && t - r.t_boot > BOOT_LIMIT_S * 1000) {
+			fail(&r, "the agent did not start within %ds of boot", BOOT_LIMIT_S);
+			break;
+		}
+		if (r.t_start && !r.agent_done && !r.t_problem &&
+		    t - r.t_last_hb > HB_LIMIT_S * 1000) {
+			fail(&r, "hang: no agent heartbeat for %ds", HB_LIMIT_S);
+			r.t_problem = t;
+		}
+		if (t - r.t_boot > (int64_t)r.timeout_s * 1000) {
+			fail(&r, "runner timeout after %us", r.timeout_s);
+			break;
+		}
+		if (r.agent_done && r.host_done && !r.t_done)
+			r.t_done = t;
+		if (r.t_done && t - r.t_done > AFTER_DONE_S * 1000) {
+			fail(&r, "the guest did not power off after the plan");
+			break;
+		}
+	}
+	stop_qemu(&r);
+	if (r.qmp_ok)
+		qmp_close(&r.qmp);
+	fclose(r.console);
+	fclose(r.hostlog);
+
+	if (r.reason[0]) {
+		to.dir = r.dir;
+		to.fallback = r.reason;
+		triage_run(&to, sig, sizeof(sig));
+	}
+	write_verdict(&r, sig);
+	for (int i = 0; i < r.nactors; i++)
+		fprintf(stderr, "[stress] actor %-5s ok %u, expected errno %u, skipped %u, failed %u\n",
+			r.actors[i].name, r.actors[i].ok, r.actors[i].expected,
+			r.actors[i].skipped, r.actors[i].failed);
+	if (r.reason[0]) {
+		fprintf(stderr, "[stress] FAIL: %s\n[stress] signature: %s\n", r.reason, sig);
+		if (r.reproduce)
+			fprintf(stderr, "[stress] reproduce: %s\n", r.reproduce);
+	} else {
+		fprintf(stderr, "[stress] PASS\n");
+	}
+	mhp_plan_free(&r.plan);
+	return r.reason[0] ? 1 : 0;
+}
+
+/* --- triage -------------------------------------------------------------- */
+
+static int cmd_triage(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "vmlinux", 1, NULL, 'V' }, { "ksrc", 1, NULL, 'K' },
+		{ "index", 1, NULL, 'I' }, { NULL, 0, NULL, 0 }
+	};
+	struct triage_opts to = { 0 };
+	char sig[TRIAGE_SIG_MAX];
+	int c;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'V': to.vmlinux = optarg; break;
+		case 'K': to.ksrc = optarg; break;
+		case 'I': to.index = optarg; break;
+		default: die("triage: unknown option");
+		}
+	}
+	if (optind + 1 != argc)
+		die("usage: mhp-stress triage DIR [--vmlinux V --ksrc KSRC] [--index FILE]");
+	to.dir = argv[optind];
+	if (triage_run(&to, sig, sizeof(sig)) < 0)
+		die("%s: no console.log", to.dir);
+	printf("%s\n", sig);
+	return 0;
+}
+
+int cmd_minimize(int argc, char **argv);
+
+int main(int argc, char **argv)
+{
+	if (argc < 2)
+		die("usage: mhp-stress plan|run|triage|minimize ... (see stress/host.c)");
+	if (!strcmp(argv[1], "plan"))
+		return cmd_plan(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "run"))
+		return cmd_run(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "triage"))
+		return cmd_triage(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "minimize"))
+		return cmd_minimize(argc - 1, argv + 1);
+	die("unknown command '%s' (plan, run, triage, minimize)", argv[1]);
+}

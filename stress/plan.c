@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+/* seed + duration -> plan: the weight table of every actor (stress.h). */
+#include "stress.h"
+
+const struct mhp_op_weight stress_weights[] = {
+	/* host: virtio-mem requested-size over QMP */
+	{ "host", "vmem_grow", 6 },
+	{ "host", "vmem_shrink", 6 },
+	/* two guest hotplug workers, racing each other */
+	{ "gw0", "online", 8 },
+	{ "gw0", "offline", 8 },
+	{ "gw0", "add", 4 },
+	{ "gw0", "remove", 4 },
+	{ "gw0", "percpu_alloc", 2 },
+	{ "gw0", "percpu_free", 1 },
+	{ "gw0", "hmm", 1 },
+	{ "gw1", "online", 8 },
+	{ "gw1", "offline", 8 },
+	{ "gw1", "add", 4 },
+	{ "gw1", "remove", 4 },
+	{ "gw1", "percpu_alloc", 2 },
+	{ "gw1", "percpu_free", 1 },
+	{ "gw1", "hmm", 1 },
+	/* load: stress-ng pinned with numactl, pages moved by migratepages */
+	{ "load", "vm", 6 },
+	{ "load", "mmap", 4 },
+	{ "load", "numa", 3 },
+	{ "load", "memhotplug", 2 },
+	{ "load", "migrate", 7 },
+};
+const unsigned int stress_nweights =
+	sizeof(stress_weights) / sizeof(stress_weights[0]);
+
+int stress_plan(struct mhp_plan *p, uint64_t seed, uint64_t duration_ms)
+{
+	unsigned int n = duration_ms * STRESS_OPS_PER_SEC / 1000;
+
+	return mhp_plan_generate(p, seed, n ? n : 1, duration_ms,
+				 stress_weights, stress_nweights);
+}
