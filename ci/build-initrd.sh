@@ -35,10 +35,12 @@ ksft_dst=$stage/opt/mhp/linux/tools/testing/selftests
 mhp_dst=$ksft_dst/riscv-mhp
 mkdir -p "$mhp_dst" "$stage/usr/lib"
 install -m 755 "$MHP_TOP/ci/guest/init" "$stage/init"
+# the comparison anchors (riscv_mhp.run=anchor-*): the kernel's own test
+install -m 755 "$MHP_TOP/ci/guest/anchor" "$stage/opt/mhp/anchor"
 cp -a "$KOUT/modroot/lib/modules" "$stage/usr/lib/"
 ksft=$SRC/tools/testing/selftests
 cp -a "$ksft/lib.mk" "$ksft/kselftest.h" "$ksft/kselftest_harness.h" \
-	"$ksft/kselftest" "$ksft_dst/"
+	"$ksft/kselftest" "$ksft/memory-hotplug" "$ksft_dst/"
 cp -a "$MHP_TOP/selftests/." "$mhp_dst/"
 ln -s linux/tools/testing/selftests/riscv-mhp "$stage/opt/mhp/selftests"
 # binaries last and newest, so the guest's make finds nothing to rebuild
