@@ -40,6 +40,8 @@ struct gop {
 };
 
 extern const struct gop gops[];
+/* Blocks whose state is want (NULL: all), sorted: count, ids in out. */
+int blocks_in_state(const char *want, int *out, int max);
 const struct gop *gop_find(const char *name);
 /* Stop what the load actor started (end of run). */
 void load_stop_all(void);

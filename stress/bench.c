@@ -4,7 +4,8 @@
  * online, offline, add and remove on hidden RAM through the same op table
  * the stress plan uses (harness path), the same writes done bare (one
  * write(2) to the state file, nothing else: the harness overhead), and
- * stress-ng --memhotplug for the same time. Prints "riscv-mhp: bench ..."
+ * stress-ng --memhotplug for the same time. First it idles while the host
+ * measures virtio-mem grow/shrink over QMP. Prints "riscv-mhp: bench ..."
  * lines that stress/bench turns into a table and a plot.
  */
 #include <errno.h>
@@ -56,6 +57,17 @@ static int harness_op(const char *kind, uint64_t r)
 	return rc;
 }
 
+/* The operand that makes the op table pick block id among those in state. */
+static uint64_t pick_of(int id, const char *state)
+{
+	int ids[1024], n = blocks_in_state(state, ids, 1024);
+
+	for (int i = 0; i < n; i++)
+		if (ids[i] == id)
+			return i;
+	return 0;
+}
+
 /* The bare sysfs write, nothing else. */
 static int bare_state(int id, const char *state, const char *kind)
 {
@@ -76,7 +88,7 @@ static int bare_state(int id, const char *state, const char *kind)
 
 int agent_bench(unsigned int seconds)
 {
-	uint64_t bs = memory_block_size(), r = 0;
+	uint64_t bs = memory_block_size();
 	struct mem_range hr[16];
 	const char *why = mhp_module_load();
 	int64_t end;
@@ -93,17 +105,21 @@ int agent_bench(unsigned int seconds)
 		printf("riscv-mhp: bench FAIL no hidden RAM (topology needs hide)\n");
 		return 1;
 	}
-	/* 1. harness: add, online (movable), offline, remove the hidden blocks */
+	/* 0. the host grows and shrinks virtio-mem meanwhile (mhp-stress vmem-bench) */
+	printf("riscv-mhp: bench phase vmem %us\n", seconds);
+	sleep(seconds + 3);
+	/* 1. harness: add, online, offline, remove the hidden blocks */
 	printf("riscv-mhp: bench phase harness %us\n", seconds);
-	for (end = now_us() + seconds * 1000000LL; now_us() < end; r++) {
-		harness_op("add", r);
-		harness_op("online", r << 32 | 0);	/* zone choice: online */
-		harness_op("offline", r);
-		harness_op("remove", r);
+	id = hr[0].start / bs;
+	for (end = now_us() + seconds * 1000000LL; now_us() < end;) {
+		harness_op("add", 0);
+		/* online_movable (zone choice 1), then back */
+		harness_op("online", 1ULL << 32 | pick_of(id, "offline"));
+		harness_op("offline", pick_of(id, "online"));
+		harness_op("remove", 0);
 	}
 	/* 2. bare: online/offline of one added movable block, plain writes */
 	printf("riscv-mhp: bench phase bare %us\n", seconds);
-	id = hr[0].start / bs;
 	rc = mhp_add(hr[0].start, bs, hr[0].node);
 	for (end = now_us() + seconds * 1000000LL; !rc && now_us() < end;) {
 		bare_state(id, "online_movable", "bare_online");

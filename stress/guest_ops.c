@@ -64,8 +64,7 @@ static void iomem_owner(uint64_t addr, char *buf, size_t sz)
 	fclose(f);
 }
 
-/* Blocks whose state is want (NULL: all): count, ids in out. */
-static int blocks_in_state(const char *want, int *out, int max)
+int blocks_in_state(const char *want, int *out, int max)
 {
 	int *ids, n, k = 0;
 
@@ -147,9 +146,11 @@ static const char *online_pre(struct target *t, uint64_t r)
 
 	if (!n)
 		return "no offline block";
+	/* low 32 bits: the block; high: the zone choice */
 	snprintf(t->how, sizeof(t->how), "%s", zone_choice[(r >> 32) % 3]);
-	snprintf(t->desc, sizeof(t->desc), "memory%d %s", ids[r % n], t->how);
-	return pick_block(t, ids[r % n], "offline");
+	r = (uint32_t)r % n;
+	snprintf(t->desc, sizeof(t->desc), "memory%d %s", ids[r], t->how);
+	return pick_block(t, ids[r], "offline");
 }
 
 static int online_act(struct target *t)

@@ -9,6 +9,7 @@
  *   mhp-stress triage DIR OPTIONS         decode the first kernel report,
  *                                         signature, dedupe across runs
  *   mhp-stress minimize OPTIONS -- CMD    delta-debug a failing plan
+ *   mhp-stress vmem-bench SOCK SECONDS    virtio-mem resize latencies
  *
  * The way through: plan (plan.c) -> executor (this file: host ops; agent.c:
  * guest ops) -> events (console.log, tap.log, host.log) -> oracles
@@ -609,6 +610,54 @@ static int cmd_triage(int argc, char **argv)
 	return 0;
 }
 
+/* --- vmem-bench ---------------------------------------------------------- */
+
+/*
+ * Grow virtio-mem by one step, wait until the guest plugged it, shrink it
+ * back, wait until unplugged; one sample line per resize:
+ * "riscv-mhp: bench sample vmem_grow|vmem_shrink US RC".
+ */
+static int cmd_vmem_bench(int argc, char **argv)
+{
+	struct qmp q;
+	uint64_t secs, size, base = 0;
+	const char *path = "/machine/peripheral/vm0";
+	int64_t end;
+
+	if (argc != 3 && argc != 4)
+		die("usage: mhp-stress vmem-bench QMP_SOCKET SECONDS [QOM_PATH]");
+	if (parse_u64(argv[2], &secs) || !secs)
+		die("SECONDS must be a number > 0, got '%s'", argv[2]);
+	if (argc == 4)
+		path = argv[3];
+	if (qmp_open(&q, argv[1], 10000))
+		die("QMP %s: %s", argv[1], q.err);
+	if (qmp_qom_get_u64(&q, path, "requested-size", &base))
+		die("qom-get %s requested-size: %s", path, q.err);
+	for (end = now_ms() + secs * 1000; now_ms() < end;) {
+		for (int grow = 1; grow >= 0; grow--) {
+			uint64_t want = base + (grow ? STRESS_VMEM_STEP : 0);
+			int64_t t0 = now_ms() * 1000, deadline = now_ms() + 20000;
+			int rc = qmp_qom_set_u64(&q, path, "requested-size", want);
+
+			while (!rc && !(rc = qmp_qom_get_u64(&q, path, "size", &size)) &&
+			       size != want) {
+				if (now_ms() > deadline) {
+					rc = -ETIMEDOUT;
+					break;
+				}
+				usleep(2000);
+			}
+			printf("riscv-mhp: bench sample %s %" PRId64 " %d\n",
+			       grow ? "vmem_grow" : "vmem_shrink",
+			       now_ms() * 1000 - t0, rc);
+			fflush(stdout);
+		}
+	}
+	qmp_close(&q);
+	return 0;
+}
+
 int cmd_minimize(int argc, char **argv);
 
 int main(int argc, char **argv)
@@ -623,5 +672,7 @@ int main(int argc, char **argv)
 		return cmd_triage(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "minimize"))
 		return cmd_minimize(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "vmem-bench"))
+		return cmd_vmem_bench(argc - 1, argv + 1);
 	die("unknown command '%s' (plan, run, triage, minimize)", argv[1]);
 }

@@ -1,0 +1,83 @@
+# Shared by stress/run and stress/bench (source after ci/lib.sh): one cell's
+# boot files for host-driven hotplug. Needs CELL, VMEM, QEMU.
+# shellcheck shell=sh
+
+TOOL=$MHP_BUILD/host/mhp-cell
+ENGINE=$MHP_BUILD/host/mhp-stress
+AGENT=$MHP_BUILD/stress/mhp-agent
+TOPODIR=$MHP_TOP/virtme-configs/topologies
+
+# stress_cell: validate tools and CELL; sets kernel flavor KOUT KSRC vmem_mb
+stress_cell() {
+	case "$VMEM" in *[0-9]G) vmem_mb=$((${VMEM%G} * 1024)) ;;
+		*[0-9]M) vmem_mb=${VMEM%M} ;;
+		*) die "VMEM must be like 1G or 512M, got '$VMEM'" ;; esac
+	case "$vmem_mb" in ''|*[!0-9]*) die "VMEM must be like 1G or 512M, got '$VMEM'" ;; esac
+	for t in "$TOOL" "$ENGINE" "$AGENT"; do
+		[ -x "$t" ] || die "$t missing: run 'make stress-tools'"
+	done
+	[ -x "$QEMU" ] || die "$QEMU missing: run 'make qemu' (stock QEMU has no riscv virtio-mem)"
+	desc=$("$TOOL" describe "$CELL" --topodir "$TOPODIR") || exit 2
+	eval "$desc"	# kernel= flavor= paging= topo= percpu= timeout= dtb=
+	[ "$dtb" = 1 ] && die "$CELL: topologies with device-tree edits are not supported by stress yet"
+	KOUT=$(kernel_dir "$kernel" "$flavor")
+	KSRC=$(kernel_src "$kernel")
+	KO=$MHP_BUILD/selftests/$kernel-$flavor/mhp_test.ko
+	# MHP_KERNEL_DIR: a kernel built elsewhere (a mutant, an old build), with
+	# its initrd.cpio and mhp_test.ko next to its Image
+	if [ -n "${MHP_KERNEL_DIR:-}" ]; then
+		KOUT=$(cd "$MHP_KERNEL_DIR" && pwd) ||
+			die "MHP_KERNEL_DIR=$MHP_KERNEL_DIR: no such directory"
+		[ -f "$KOUT/arch/riscv/boot/Image" ] && [ -f "$KOUT/initrd.cpio" ] &&
+			[ -f "$KOUT/mhp_test.ko" ] ||
+			die "MHP_KERNEL_DIR=$KOUT needs arch/riscv/boot/Image, initrd.cpio and mhp_test.ko"
+		KO=$KOUT/mhp_test.ko
+	fi
+}
+
+# stress_build: the cell's kernel (only if missing) and initramfs
+stress_build() {
+	[ -z "${MHP_KERNEL_DIR:-}" ] || return 0
+	[ -f "$KOUT/arch/riscv/boot/Image" ] ||
+		"$MHP_TOP/ci/build-kernel.sh" "$kernel" "$flavor"
+	"$MHP_TOP/ci/build-initrd.sh" "$kernel" "$flavor"
+}
+
+# stress_boot OUT PLAN APPEND: writes OUT/qemu.argv (QEMU with virtio-mem,
+# QMP on $sock) booting the cell's initramfs plus the agent, PLAN (may be
+# empty) and the init dispatch; sets stage (remove it when done) and sock
+stress_boot() {
+	_out=$1 _plan=$2 _append=$3
+	[ -f "$KOUT/initrd.cpio" ] || die "no initramfs for $kernel-$flavor: run 'make initrd KERNEL=$kernel FLAVOR=$flavor'"
+	mkdir -p "$MHP_BUILD/stress"
+	stage=$(mktemp -d "$MHP_BUILD/stress/stage.XXXXXX")
+	mkdir -p "$stage/root/opt/mhp/stress"
+	# a later cpio archive overrides earlier files: /init with the dispatch
+	install -m 755 "$MHP_TOP/ci/guest/init" "$stage/root/init"
+	install -m 755 "$AGENT" "$MHP_TOP/stress/guest-run" "$stage/root/opt/mhp/stress/"
+	[ -z "$_plan" ] || cp "$_plan" "$stage/root/opt/mhp/stress/plan"
+	cp "$KO" "$stage/root/opt/mhp/stress/" ||
+		die "mhp_test.ko missing for $kernel-$flavor: run 'make initrd KERNEL=$kernel FLAVOR=$flavor'"
+	(cd "$stage/root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$stage/stress.cpio"
+	cat "$KOUT/initrd.cpio" "$stage/stress.cpio" >"$stage/initrd.cpio"
+	# a unix socket path is limited to 107 bytes
+	sock=$_out/qmp.sock
+	[ ${#sock} -lt 100 ] || sock=$stage/qmp.sock
+	rm -f "$sock"
+	# The cell's QEMU command (mhp-cell argv) plus what host-driven hotplug
+	# needs. TODO(lead): spell these in ci/src/qemu_argv.c instead.
+	"$TOOL" argv "$CELL" --topodir "$TOPODIR" --qemu "$QEMU" \
+		--image "$KOUT/arch/riscv/boot/Image" --initrd "$stage/initrd.cpio" \
+		--append "$_append" --tap "$_out/tap.log" |
+	awk -v vmem="$vmem_mb" -v sock="$sock" '
+		prev == "-m" { sub(/M$/, ""); print $0 "M,maxmem=" $0 + vmem "M"; prev = ""; next }
+		{ print; prev = $0 }
+		END {
+			print "-L"; print "/usr/share/qemu"
+			print "-object"; print "memory-backend-ram,id=vmem0,size=" vmem "M"
+			print "-device"; print "virtio-mem-pci,id=vm0,memdev=vmem0,node=0,requested-size=0"
+			print "-qmp"; print "unix:" sock ",server=on,wait=off"
+		}' >"$_out/qemu.argv"
+	cp "$KOUT/.config" "$_out/kernel.config"
+	cat "$KOUT/kernelrelease" >"$_out/kernelrelease" 2>/dev/null || true
+}
