@@ -6,6 +6,8 @@
 #   make matrix [FILTER=glob] [JOBS=N] [RUNNER=qemu|vng]
 #                            the nightly cells of ci/matrix and their report
 #   make report RUN=results/<run>   the report of a run again
+#   make bugcheck [BUG=name] the known-bug catalog (kernel/bugs): each mutant
+#                            must FAIL with its signature, the base PASS
 #   make kernel KERNEL=6.1|6.12 FLAVOR=plain|kasan|nomemcg
 #   make rootfs | deps | host-tools | unit | kernel-lint | kernel-bisect
 #
@@ -131,6 +133,10 @@ minimize: stress-tools
 # make bench [CELL=...] [BENCH_SECONDS=...]
 bench: stress-tools
 	@stress/bench
+
+# make bugcheck [BUG="name ..."]: kernel/bugs/NAME mutants vs. the suite
+bugcheck: host-tools
+	@kernel/bugcheck.sh $(BUG)
 
 kernel-lint:
 	@kernel/lint.sh
