@@ -26,6 +26,7 @@ if [ "$(cat "$OUT/stamp" 2>/dev/null)" = "$key" ] && [ -f "$OUT/rootfs.cpio" ]; 
 fi
 
 if ! [ -f "$tarball" ]; then
+	mkdir -p "$MHP_BUILD"
 	work=$(mktemp -d "$MHP_BUILD/rootfs-work.XXXXXX")
 	trap 'rm -rf "$work"' EXIT
 	stub_version() {

@@ -27,9 +27,10 @@ static int hmm_load(void)
 	return access(HMM_DEV, F_OK) ? -1 : 0;
 }
 
+/* Unloading tears down device memory: slow under TCG, so be patient. */
 static int hmm_unload(void)
 {
-	for (int i = 0; i < 50; i++) {
+	for (int i = 0; i < 500; i++) {
 		if (!syscall(__NR_delete_module, "test_hmm", O_NONBLOCK))
 			return 0;
 		if (errno != EAGAIN && errno != EBUSY)

@@ -38,14 +38,20 @@ static int dt_cells(const char *name, int dflt)
 	return n == 4 ? (int)be_cells(b, 1) : dflt;
 }
 
-/* Append the hidden blocks of one device-tree memory range. */
+/*
+ * Append the hidden blocks of one device-tree memory range: those that no
+ * top-level iomem entry touches. Not only System RAM: firmware and the
+ * boot loader leave memblock reservations in RAM that mem= hid (QEMU puts
+ * the device tree at the top of RAM), and adding a block over one of them
+ * fails with EEXIST.
+ */
 static int add_hidden(struct mem_range *r, int n, int max, uint64_t start,
 		      uint64_t size, int node, uint64_t bs)
 {
 	uint64_t a = (start + bs - 1) / bs * bs, end = start + size;
 
 	for (; a + bs <= end && n < max; a += bs) {
-		if (system_ram_bytes(a, bs) != 0)
+		if (iomem_bytes(a, bs, NULL) != 0)
 			continue;
 		if (n && r[n - 1].node == node && r[n - 1].start + r[n - 1].size == a)
 			r[n - 1].size += bs;	/* contiguous: grow */

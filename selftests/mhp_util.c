@@ -139,7 +139,7 @@ int block_zone_valid(int id, const char *zone)
 	return 0;
 }
 
-int64_t system_ram_bytes(uint64_t start, uint64_t len)
+int64_t iomem_bytes(uint64_t start, uint64_t len, const char *name)
 {
 	FILE *f = fopen("/proc/iomem", "r");
 	unsigned long long a, b;
@@ -154,11 +154,16 @@ int64_t system_ram_bytes(uint64_t start, uint64_t len)
 		if (line[0] == ' ' || sscanf(line, "%llx-%llx", &a, &b) != 2)
 			continue;
 		seen |= b != 0;
-		if (strstr(line, ": System RAM"))
+		if (!name || strstr(line, name))
 			sum += overlap(a, b + 1, start, end);	/* iomem ends are inclusive */
 	}
 	fclose(f);
 	return seen ? (int64_t)sum : -1;
+}
+
+int64_t system_ram_bytes(uint64_t start, uint64_t len)
+{
+	return iomem_bytes(start, len, ": System RAM");
 }
 
 int block_node(int id)

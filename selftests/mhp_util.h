@@ -56,6 +56,12 @@ static inline uint64_t overlap(uint64_t a_lo, uint64_t a_hi, uint64_t b_lo, uint
  */
 int64_t system_ram_bytes(uint64_t start, uint64_t len);
 
+/*
+ * Bytes of [start, start + len) under top-level /proc/iomem entries whose
+ * line contains name (any entry when name is NULL), or -1 as above.
+ */
+int64_t iomem_bytes(uint64_t start, uint64_t len, const char *name);
+
 /* The node a block's nodeN link names; -1 without one, -2 with several. */
 int block_node(int id);
 

@@ -45,6 +45,25 @@ static void test_first_chunk(void)
 }
 
 /*
+ * Percpu once the kernel is done releasing freed chunks: that happens in a
+ * worker (pcpu_balance_workfn), after the free returned. Wait until the
+ * value holds for a second (at most 10 s).
+ */
+static long long settled_percpu_kb(void)
+{
+	long long kb = meminfo_kb(-1, "Percpu"), prev;
+	int same = 0;
+
+	for (int i = 0; i < 50 && same < 5; i++) {
+		usleep(200000);
+		prev = kb;
+		kb = meminfo_kb(-1, "Percpu");
+		same = kb == prev ? same + 1 : 0;
+	}
+	return kb;
+}
+
+/*
  * Allocate beyond the first chunk, check Percpu is at least that much above
  * where it started (freed chunk pages may be kept for reuse), free.
  */
@@ -57,7 +76,7 @@ static int alloc_cycle(long long *freed_kb)
 
 	during = meminfo_kb(-1, "Percpu");
 	rc_free = mhp_percpu(0, 0);
-	*freed_kb = meminfo_kb(-1, "Percpu");
+	*freed_kb = settled_percpu_kb();
 	if (rc || rc_free || during - base_kb < want_kb * 9 / 10) {
 		ksft_print_msg("percpu %d x %d bytes on %ld CPUs: %s, free: %s; Percpu %lld -> %lld kB (want +%lld)\n",
 			       AREAS, AREA_BYTES, cpus, rc ? strerror(-rc) : "ok",

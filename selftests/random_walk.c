@@ -42,7 +42,8 @@
 enum bstate { ABSENT, OFFLINE, ONLINE };
 
 struct block {
-	enum bstate state;
+	enum bstate state, state0;	/* now, and before the first op */
+	int kernel0;		/* online in a kernel zone before the first op */
 	int node;
 	int hidden;		/* hot-addable: one of the hidden blocks */
 };
@@ -69,6 +70,13 @@ static void model_init(void)
 	for (int i = 0; i < n; i++)
 		if (ids[i] < MAX_BLOCKS) {
 			model[ids[i]].state = block_state_is(ids[i], "online") ? ONLINE : OFFLINE;
+			model[ids[i]].state0 = model[ids[i]].state;
+			if (model[ids[i]].state == ONLINE) {
+				char zone[16];
+
+				block_zone(ids[i], zone, sizeof(zone));
+				model[ids[i]].kernel0 = is_kernel_zone(zone);
+			}
 			model[ids[i]].node = block_node(ids[i]);
 			nr_blocks = ids[i] + 1 > nr_blocks ? ids[i] + 1 : nr_blocks;
 		}
@@ -406,6 +414,8 @@ int main(int argc, char **argv)
 		ksft_exit_skip("%s\n", why);
 	sigaction(SIGALRM, &sa, NULL);
 	hmm_missing = hmm_available();
+	if (hmm_missing)
+		ksft_print_msg("hmm ops are skipped: %s\n", hmm_missing);
 	ksft_print_msg("seed 0x%016" PRIx64 ", %u ops; replay: KSELFTEST_RANDOM_WALK_ARGS=\"--seed 0x%016" PRIx64 " --ops %u\"\n",
 		       plan.seed, plan.n, plan.seed, plan.n);
 	model_init();
@@ -438,15 +448,27 @@ int main(int argc, char **argv)
 	}
 	ksft_test_result(!failed, "seed 0x%016" PRIx64 ": %u ops, model held after each\n",
 			 plan.seed, executed);
-	/* leave the guest as we found it (failed or not): remove what it added */
-	for (int id = 0; id < nr_blocks; id++)
-		if (is_added(id) && mhp_remove((uint64_t)id * env.block_size, env.block_size) &&
-		    model[id].state == ONLINE) {
-			char zone[16];
+	/*
+	 * Leave the guest as we found it (failed or not): remove what we
+	 * added; boot blocks online again, in the kind of zone they were in
+	 * (a boot block left in ZONE_MOVABLE would take the allocations that
+	 * later tests expect in the memory they add).
+	 */
+	for (int id = 0; id < nr_blocks; id++) {
+		char zone[16];
 
-			block_zone(id, zone, sizeof(zone));
+		block_zone(id, zone, sizeof(zone));
+		if (is_added(id) && mhp_remove((uint64_t)id * env.block_size, env.block_size) &&
+		    model[id].state == ONLINE)
 			ksft_print_msg("memory%d stays: busy in %s\n", id, zone);
-		}
+		if (model[id].hidden || model[id].state0 != ONLINE ||
+		    (block_state_is(id, "online") && is_kernel_zone(zone) == model[id].kernel0))
+			continue;
+		if ((block_state_is(id, "online") && block_set_state(id, "offline")) ||
+		    block_set_state(id, model[id].kernel0 ? "online_kernel" : "online_movable"))
+			ksft_print_msg("memory%d: cannot restore it (was online, %s zone; now %s)\n",
+				       id, model[id].kernel0 ? "a kernel" : "the movable", zone);
+	}
 	ksft_test_result(kernel_health_end(&health) <= 0, "kernel health\n");
 	mhp_plan_free(&plan);
 	mhp_module_unload();

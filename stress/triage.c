@@ -2,6 +2,7 @@
 /* Crash triage: report, decode, signature, dedupe (see triage.h). */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,7 +88,9 @@ static int frame_func(const char *p, char *fn, size_t sz)
 	while (*p && *p != '+' && *p != ' ' && n + 1 < sz)
 		fn[n++] = *p++;
 	fn[n] = '\0';
-	return n && *p == '+';
+	/* compiler clones (.isra.0, .constprop.0, .part.0) are the same code */
+	fn[strcspn(fn, ".")] = '\0';
+	return fn[0] && *p == '+';
 }
 
 int triage_signature(char **lines, int n, char *sig, size_t sz)
@@ -187,7 +190,7 @@ static void dedupe(const char *index, const char *sig, const char *dir)
 
 int triage_run(const struct triage_opts *o, char *sig, size_t sz)
 {
-	char path[4096], cmd[8192];
+	char path[4096], cmd[5 * PATH_MAX + 256], vml[PATH_MAX], ksrc[PATH_MAX], dir[PATH_MAX];
 	char **lines;
 	int n = 0, first = -1, kernel;
 	FILE *f;
@@ -207,10 +210,11 @@ int triage_run(const struct triage_opts *o, char *sig, size_t sz)
 			fprintf(f, "%s\n", lines[i]);
 		if (f)
 			fclose(f);
-		if (o->vmlinux && o->ksrc && !access(o->vmlinux, R_OK)) {
+		if (o->vmlinux && o->ksrc && realpath(o->vmlinux, vml) &&
+		    realpath(o->ksrc, ksrc) && realpath(o->dir, dir)) {
 			snprintf(cmd, sizeof(cmd),
-				 "cd '%s' && CROSS_COMPILE=riscv64-linux-gnu- bash '%s/scripts/decode_stacktrace.sh' '%s' '%s' <'%s/report.txt' >'%s/decoded.txt' 2>&1",
-				 o->ksrc, o->ksrc, o->vmlinux, o->ksrc, o->dir, o->dir);
+				 "cd '%s' && CROSS_COMPILE=riscv64-linux-gnu- bash scripts/decode_stacktrace.sh '%s' '%s' <'%s/report.txt' >'%s/decoded.txt' 2>&1",
+				 ksrc, vml, ksrc, dir, dir);
 			if (system(cmd))
 				fprintf(stderr, "[triage] decode_stacktrace.sh failed: see %s/decoded.txt\n",
 					o->dir);
