@@ -6,9 +6,10 @@
  * 1. test_hmm: load, migrate patterned anonymous memory to device-private
  *    memory and back, verify it, unload (memremap_pages/memunmap_pages:
  *    vmemmap populated and torn down each cycle).
- * 2. A device-tree pmem-region: ndctl makes it a devdax namespace, daxctl
- *    turns that into System RAM (onlined movable: MemTotal grows), offlines
- *    it (MemTotal back to the kB) and back to devdax; the namespace goes.
+ * 2. A device-tree pmem-region: ndctl reconfigures its raw namespace to
+ *    devdax, daxctl turns that into System RAM (onlined movable: MemTotal
+ *    grows), offlines it (MemTotal back to the kB) and back to devdax, and
+ *    ndctl makes the namespace raw again, as the test found it.
  *    Skipped when the machine has no pmem region.
  */
 #include <dirent.h>
@@ -42,25 +43,34 @@ static void test_hmm_cycles(void)
 			 i, err ? ": " : "", err ? err : "");
 }
 
-static int has_pmem_region(void)
+/*
+ * The smallest name in dir that starts with prefix ("namespace0.0",
+ * "dax0.0"): 0, or -1 if there is none.
+ */
+static int first_entry(const char *dir, const char *prefix, char *out, size_t sz)
 {
-	DIR *d = opendir("/sys/bus/nd/devices");
+	DIR *d = opendir(dir);
 	struct dirent *e;
-	int found = 0;
+	int rc = -1;
 
 	while (d && (e = readdir(d)))
-		found |= !strncmp(e->d_name, "region", 6);
+		if (!strncmp(e->d_name, prefix, strlen(prefix)) &&
+		    (rc || strcmp(e->d_name, out) < 0)) {
+			snprintf(out, sz, "%.*s", (int)sz - 1, e->d_name);
+			rc = 0;
+		}
 	if (d)
 		closedir(d);
-	return found;
+	return rc;
 }
 
 /* Runs a shell command quietly; its output goes to the TAP log on failure. */
-static int run(const char *cmd)
+static int run(const char *fmt, const char *arg)
 {
-	char wrapped[512];
+	char cmd[256], wrapped[512];
 	int rc;
 
+	snprintf(cmd, sizeof(cmd), fmt, arg);
 	snprintf(wrapped, sizeof(wrapped), "%s >/tmp/zone_device.out 2>&1", cmd);
 	rc = system(wrapped);
 	if (rc) {
@@ -70,22 +80,36 @@ static int run(const char *cmd)
 	return rc;
 }
 
-static int pmem_cycle(int i)
+/*
+ * One cycle on the region's namespace ns (raw, as of_pmem makes it: a
+ * label-less region has no free space for a new namespace, ENOSPC, so the
+ * one it has is reconfigured): raw -> devdax (memremap_pages) -> daxctl
+ * system-ram (onlined movable: MemTotal grows) -> offline (MemTotal back
+ * to the kB) -> devdax -> raw (memunmap_pages). The namespace ends raw.
+ */
+static int pmem_cycle(int i, const char *ns)
 {
-	long long before = meminfo_kb(-1, "MemTotal"), ram, after;
+	long long before = meminfo_kb(-1, "MemTotal"), ram = -1, after = -1;
+	char dax[64] = "";
 	int bad = 0;
 
-	if (run("ndctl create-namespace --force --region=region0 --mode=devdax --name=mhp") ||
-	    run("daxctl reconfigure-device --mode=system-ram --force dax0.0"))
+	if (run("ndctl create-namespace --force --reconfig=%s --mode=devdax", ns))
 		return -1;
-	ram = meminfo_kb(-1, "MemTotal");
-	bad += run("daxctl offline-memory dax0.0") != 0;
-	after = meminfo_kb(-1, "MemTotal");
-	bad += run("daxctl reconfigure-device --mode=devdax --force dax0.0") != 0;
-	bad += run("ndctl destroy-namespace --force all") != 0;
+	if (first_entry("/sys/bus/dax/devices", "dax", dax, sizeof(dax))) {
+		ksft_print_msg("pmem cycle %d: devdax namespace %s without a dax device\n", i, ns);
+		bad++;
+	} else if (!run("daxctl reconfigure-device --mode=system-ram --force %s", dax)) {
+		ram = meminfo_kb(-1, "MemTotal");
+		bad += run("daxctl offline-memory %s", dax) != 0;
+		after = meminfo_kb(-1, "MemTotal");
+		bad += run("daxctl reconfigure-device --mode=devdax --force %s", dax) != 0;
+	} else {
+		bad++;
+	}
+	bad += run("ndctl create-namespace --force --reconfig=%s --mode=raw", ns) != 0;
 	if (bad || ram <= before || after != before) {
-		ksft_print_msg("pmem cycle %d: MemTotal %lld -> %lld (system-ram) -> %lld kB (offline)\n",
-			       i, before, ram, after);
+		ksft_print_msg("pmem cycle %d: %s %s: MemTotal %lld -> %lld (system-ram) -> %lld kB (offline)\n",
+			       i, ns, dax, before, ram, after);
 		return -1;
 	}
 	return 0;
@@ -93,15 +117,21 @@ static int pmem_cycle(int i)
 
 static void test_pmem_cycles(void)
 {
+	char ns[64] = "";
 	int i, bad = 0;
 
-	if (!has_pmem_region()) {
+	if (first_entry("/sys/bus/nd/devices", "region", ns, sizeof(ns))) {
 		ksft_test_result_skip("no pmem region (topology without 'pmem')\n");
 		return;
 	}
+	if (first_entry("/sys/bus/nd/devices", "namespace", ns, sizeof(ns))) {
+		ksft_test_result_fail("pmem region without a namespace\n");
+		return;
+	}
 	for (i = 0; i < PMEM_CYCLES && !bad; i++)
-		bad += pmem_cycle(i) != 0;
-	ksft_test_result(!bad, "pmem: %d devdax -> system-ram -> offline -> devdax cycles\n", i);
+		bad += pmem_cycle(i, ns) != 0;
+	ksft_test_result(!bad, "pmem: %d raw -> devdax -> system-ram -> offline -> devdax -> raw cycles of %s\n",
+			 i, ns);
 }
 
 int main(void)

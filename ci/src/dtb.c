@@ -25,11 +25,16 @@ static int mem_reg(const void *fdt, int off, uint64_t *addr, uint64_t *size)
 	return 0;
 }
 
-static int set_reg(void *fdt, int off, uint64_t addr, uint64_t size)
+/* reg of a memory node: [addr, +size) and, if size2, [addr2, +size2) */
+static int set_reg(void *fdt, int off, uint64_t addr, uint64_t size,
+		   uint64_t addr2, uint64_t size2)
 {
-	fdt64_t reg[2] = { cpu_to_fdt64(addr), cpu_to_fdt64(size) };
+	fdt64_t reg[4] = { cpu_to_fdt64(addr), cpu_to_fdt64(size),
+			   cpu_to_fdt64(addr2), cpu_to_fdt64(size2) };
 
-	return fdt_setprop_inplace(fdt, off, "reg", reg, sizeof(reg));
+	if (!size)	/* no boot RAM below the pmem: the hidden part only */
+		return fdt_setprop(fdt, off, "reg", reg + 2, 2 * sizeof(reg[0]));
+	return fdt_setprop(fdt, off, "reg", reg, (size2 ? 4 : 2) * sizeof(reg[0]));
 }
 
 /* The memory node QEMU made for [addr, addr + size), or < 0. */
@@ -75,6 +80,14 @@ static int add_pmem(void *fdt, uint64_t addr, uint64_t size, int node)
 	return node < 0 ? 0 : fdt_setprop_u32(fdt, off, "numa-node-id", node);
 }
 
+/*
+ * QEMU loads the device tree into the top 2 MiB of RAM (hw/riscv/boot.c:
+ * end of RAM minus its size, aligned down to 2 MiB) and the kernel reserves
+ * it there. A pmem-region over it cannot become System RAM (daxctl: EBUSY),
+ * so the pmem goes below the hidden top of RAM instead of at the top: the
+ * last node's memory node keeps two ranges, [boot RAM][pmem][hidden RAM].
+ * mem= counts RAM, not addresses, so it still hides exactly the top 'hide'.
+ */
 int dtb_apply_topo(const struct topo *t, const void *in, size_t len,
 		   void **out, size_t *outlen, char *err, size_t errsz)
 {
@@ -93,7 +106,10 @@ int dtb_apply_topo(const struct topo *t, const void *in, size_t len,
 	for (i = 0; i < n; i++) {
 		uint64_t mem = t->nr_nodes ? t->node[i].mem : t->memory;
 		uint64_t gap = t->nr_nodes ? t->node[i].gap : 0;
-		uint64_t keep = mem - (i + 1 == n ? t->pmem : 0);
+		/* the last node: [boot RAM][pmem][hidden RAM] (see above) */
+		uint64_t pmem = i + 1 == n ? t->pmem : 0;
+		uint64_t top = pmem ? t->hide : 0;
+		uint64_t keep = mem - pmem - top;
 
 		if (!mem)
 			continue;
@@ -101,7 +117,9 @@ int dtb_apply_topo(const struct topo *t, const void *in, size_t len,
 		if (off < 0)
 			FAIL("no memory node for [0x%" PRIx64 ", +0x%" PRIx64 ")",
 			     addr, mem + gap);
-		if (set_reg(fdt, off, addr, keep))
+		if (pmem + top > mem)
+			FAIL("'pmem' and 'hide' do not fit in the last node's RAM");
+		if (set_reg(fdt, off, addr, keep, addr + keep + pmem, top))
 			FAIL("cannot edit the memory node at 0x%" PRIx64, addr);
 		pmem_at = addr + keep;
 		addr += mem + gap;

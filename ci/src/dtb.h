@@ -2,8 +2,8 @@
 /*
  * Topology -> device tree edits (libfdt). QEMU's riscv virt describes all
  * the RAM it backs; a topology with gaps (sparse NUMA) or pmem needs less:
- * each node's memory node shrinks to the node's RAM, and the top of RAM may
- * become a pmem-region.
+ * each node's memory node shrinks to the node's RAM, and part of the last
+ * node's RAM, below the hidden RAM, may become a pmem-region.
  */
 #ifndef MHP_DTB_H
 #define MHP_DTB_H

@@ -126,8 +126,11 @@ static int validate(const struct topo *t, char *err, size_t errsz)
 		FAIL("nodes name %u harts, 'cpus' says %u", next_cpu, t->cpus);
 	if (t->hide + t->pmem >= total)
 		FAIL("'hide' and 'pmem' leave no boot memory");
-	if (t->pmem && t->nr_nodes && t->pmem > t->node[t->nr_nodes - 1].mem)
-		FAIL("'pmem' must fit in the last node's RAM");
+	/* the last node is [boot RAM][pmem][hidden RAM] (see dtb.c) */
+	if (t->pmem && t->nr_nodes && t->pmem + t->hide > t->node[t->nr_nodes - 1].mem)
+		FAIL("'pmem' must fit in the last node's RAM, with 'hide' above it");
+	if (t->pmem && t->hide < (2ULL << 20))
+		FAIL("'pmem' needs 'hide' of 2M or more above it: QEMU loads its device tree into the top 2M of RAM");
 	return 0;
 }
 

@@ -10,8 +10,10 @@
  *                     SIZE of address space after its RAM (QEMU backs it
  *                     with reserve=off, the device tree leaves it out), so
  *                     the next node starts that far above: sparse NUMA
- *   pmem SIZE         the top SIZE of RAM becomes a device-tree
- *                     pmem-region (of_pmem) instead of System RAM
+ *   pmem SIZE         SIZE of the last node's RAM, just below the hidden
+ *                     RAM, becomes a device-tree pmem-region (of_pmem)
+ *                     instead of System RAM (clear of QEMU's device tree,
+ *                     which sits in the top 2 MiB of RAM)
  *   hide SIZE         the top SIZE of RAM is backed by QEMU but hidden
  *                     from Linux with mem=, for the test module to hot-add
  *   timeout SECONDS   how long a cell with this topology may run
@@ -39,7 +41,7 @@ struct topo {
 	unsigned int nr_nodes;
 	struct topo_node node[TOPO_MAX_NODES];
 	uint64_t hide;		/* bytes hidden with mem= */
-	uint64_t pmem;		/* bytes at the top of RAM made a pmem-region */
+	uint64_t pmem;		/* bytes below the hidden RAM made a pmem-region */
 	unsigned int timeout;	/* seconds */
 };
 

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <libgen.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 #include <libfdt.h>
@@ -114,6 +116,8 @@ static void topo_rejects_bad_files(void **state)
 		{ "memory 1G\nhide 1G\n", "leave no boot memory" },
 		{ "node 0 mem=1G cpus=0 gap=8G\n", "gap= needs" },	/* gap at the top */
 		{ "node 0 mem=1G cpus=0\nnode 1 mem=1G cpus=1\npmem 1536M\n", "pmem' must fit" },
+		{ "node 0 mem=1G cpus=0\nnode 1 mem=1G cpus=1\npmem 768M\nhide 512M\n", "pmem' must fit" },
+		{ "node 0 mem=1G cpus=0\nnode 1 mem=1G cpus=1\npmem 512M\n", "pmem' needs 'hide'" },
 		{ "memory 1G\nnode 0 mem=1G cpus=0\n", "exclude each other" },
 		{ "memory 1X\n", "bad 'memory" },
 		{ "disks 3\n", "unknown directive 'disks'" },
@@ -207,7 +211,7 @@ static void argv_numa_and_cmdline(void **state)
 	assert_string_equal(a.v[0], "qemu");
 	cmd = arg_after(&a, "-append", 0);
 	assert_non_null(strstr(cmd, MHP_DESTRUCTIVE_TOKEN));
-	assert_non_null(strstr(cmd, " mem=1536M"));
+	assert_non_null(strstr(cmd, " mem=1534M"));
 	assert_non_null(strstr(cmd, " memhp_default_state=offline"));
 	assert_non_null(strstr(cmd, " oops=panic panic=-1"));
 	assert_non_null(strstr(cmd, " percpu_alloc=page"));
@@ -261,7 +265,8 @@ static void argv_sparse_numa(void **state)
 	assert_string_equal(arg_after(&a, "-object", 0),
 			    "memory-backend-ram,id=mem0,size=65536M,reserve=off");
 	assert_string_equal(arg_after(&a, "-object", 1), "memory-backend-ram,id=mem1,size=1024M");
-	assert_non_null(strstr(arg_after(&a, "-append", 0), " mem=1280M"));
+	/* what the kernel keeps out of RAM at the bottom: 2M less */
+	assert_non_null(strstr(arg_after(&a, "-append", 0), " mem=1278M"));
 	assert_null(arg_after(&a, "-dtb", 0));
 	argv_free(&a);
 }
@@ -293,6 +298,18 @@ static uint64_t fdt_reg_size(const void *fdt, const char *path, uint64_t *addr)
 	return fdt64_to_cpu(reg[1]);
 }
 
+/* the n cells of reg at path */
+static const fdt64_t *fdt_reg(const void *fdt, const char *path, int n)
+{
+	const fdt64_t *reg;
+	int len, off = fdt_path_offset(fdt, path);
+
+	assert_true(off >= 0);
+	reg = fdt_getprop(fdt, off, "reg", &len);
+	assert_int_equal(len, n * (int)sizeof(*reg));
+	return reg;
+}
+
 static void dtb_sparse_and_pmem(void **state)
 {
 	static char fdt[4096];
@@ -311,14 +328,28 @@ static void dtb_sparse_and_pmem(void **state)
 	assert_int_equal(fdt_end_node(fdt), 0);
 	assert_int_equal(fdt_finish(fdt), 0);
 
-	assert_int_equal(topo_parse("node 0 mem=1G cpus=0 gap=63G\nnode 1 mem=1G cpus=1\npmem 256M\n",
+	assert_int_equal(topo_parse("node 0 mem=1G cpus=0 gap=63G\nnode 1 mem=1G cpus=1\npmem 256M\nhide 256M\n",
 				    &t, err, sizeof(err)), 0);
 	assert_int_equal(dtb_apply_topo(&t, fdt, fdt_totalsize(fdt), &out, &len,
 					err, sizeof(err)), 0);
 	assert_true(fdt_reg_size(out, "/memory@80000000", &a) == 1ULL << 30);
-	assert_true(fdt_reg_size(out, "/memory@1080000000", &a) == 768ULL << 20);
-	assert_true(fdt_reg_size(out, "/pmem@10b0000000", &a) == 256ULL << 20);
-	assert_true(a == 0x10b0000000ULL);
+	/* node 1: boot RAM, the pmem, then the hidden top (QEMU's tree) */
+	assert_memory_equal(fdt_reg(out, "/memory@1080000000", 4),
+			    ((fdt64_t[]){ cpu_to_fdt64(0x1080000000ULL), cpu_to_fdt64(512ULL << 20),
+					  cpu_to_fdt64(0x10b0000000ULL), cpu_to_fdt64(256ULL << 20) }),
+			    4 * sizeof(fdt64_t));
+	assert_true(fdt_reg_size(out, "/pmem@10a0000000", &a) == 256ULL << 20);
+	assert_true(a == 0x10a0000000ULL);
+	free(out);
+
+	/* pmem and hide fill node 1: no boot RAM there, one range */
+	assert_int_equal(topo_parse("node 0 mem=1G cpus=0 gap=63G\nnode 1 mem=1G cpus=1\npmem 512M\nhide 512M\n",
+				    &t, err, sizeof(err)), 0);
+	assert_int_equal(dtb_apply_topo(&t, fdt, fdt_totalsize(fdt), &out, &len,
+					err, sizeof(err)), 0);
+	assert_true(fdt_reg_size(out, "/memory@1080000000", &a) == 512ULL << 20);
+	assert_true(a == 0x10a0000000ULL);
+	assert_true(fdt_reg_size(out, "/pmem@1080000000", &a) == 512ULL << 20);
 	free(out);
 
 	/* a tree that does not match the topology is refused, with a reason */
@@ -327,6 +358,195 @@ static void dtb_sparse_and_pmem(void **state)
 	assert_int_equal(dtb_apply_topo(&t, fdt, fdt_totalsize(fdt), &out, &len,
 					err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "no memory node"));
+}
+
+/*
+ * What a guest of a pmem topology sees: QEMU's tree for it (one memory node
+ * per NUMA node, gaps included) after dtb_apply_topo, then the command
+ * line's mem= applied the way memblock does (RAM counted from the bottom).
+ */
+#define BLOCK	(128ULL << 20)	/* riscv64 memory block: a 128 MiB section */
+#define FDT_MAX	(2ULL << 20)	/* QEMU aligns the device tree down to 2 MiB */
+
+struct range { uint64_t a, s; };
+
+struct guest_view {
+	struct range ram[16];	/* every memory node reg entry, ascending */
+	int nr_ram;
+	struct range pmem;
+	uint64_t limit;		/* memblock's end of RAM after mem= */
+	uint64_t fdt;		/* where QEMU loads its device tree */
+};
+
+static int overlaps(uint64_t a, uint64_t s, uint64_t b, uint64_t t)
+{
+	return a < b + t && b < a + s;
+}
+
+static void guest_view(const char *cellname, const struct topo *t, struct guest_view *g)
+{
+	static char fdt[4096];
+	uint64_t addr = 0x80000000, lim = UINT64_MAX;
+	unsigned int n = t->nr_nodes ? t->nr_nodes : 1;
+	char cmd[1024];
+	const char *m;
+	struct cell c;
+	void *out;
+	size_t len;
+	int off = -1, plen;
+
+	assert_int_equal(fdt_create(fdt, sizeof(fdt)), 0);
+	assert_int_equal(fdt_finish_reservemap(fdt), 0);
+	assert_int_equal(fdt_begin_node(fdt, ""), 0);
+	for (unsigned int i = 0; i < n; i++) {
+		uint64_t sz = t->nr_nodes ? t->node[i].mem + t->node[i].gap : t->memory;
+
+		if (sz)
+			fdt_mem_node(fdt, addr, sz, i);
+		addr += sz;
+	}
+	assert_int_equal(fdt_end_node(fdt), 0);
+	assert_int_equal(fdt_finish(fdt), 0);
+	/* hw/riscv/boot.c: ALIGN_DOWN(end of RAM - tree size, 2 MiB) */
+	g->fdt = (0x80000000 + topo_span(t) - fdt_totalsize(fdt)) & ~(FDT_MAX - 1);
+
+	if (dtb_apply_topo(t, fdt, fdt_totalsize(fdt), &out, &len, err, sizeof(err)))
+		fail_msg("dtb_apply_topo: %s", err);
+	memset(g, 0, offsetof(struct guest_view, fdt));
+	while ((off = fdt_node_offset_by_prop_value(out, off, "device_type", "memory", 7)) >= 0) {
+		const fdt64_t *reg = fdt_getprop(out, off, "reg", &plen);
+
+		assert_non_null(reg);
+		assert_int_equal(plen % 16, 0);
+		for (int k = 0; k < plen / 16; k++) {
+			int j = g->nr_ram++;
+
+			assert_true(j < 16);
+			g->ram[j] = (struct range){ fdt64_to_cpu(reg[2 * k]),
+						    fdt64_to_cpu(reg[2 * k + 1]) };
+			for (; j && g->ram[j - 1].a > g->ram[j].a; j--) {
+				struct range tmp = g->ram[j];
+
+				g->ram[j] = g->ram[j - 1];
+				g->ram[j - 1] = tmp;
+			}
+		}
+	}
+	off = fdt_node_offset_by_compatible(out, -1, "pmem-region");
+	if (off >= 0) {
+		const fdt64_t *reg = fdt_getprop(out, off, "reg", &plen);
+
+		assert_int_equal(plen, 16);
+		g->pmem = (struct range){ fdt64_to_cpu(reg[0]), fdt64_to_cpu(reg[1]) };
+	}
+	free(out);
+
+	assert_int_equal(cell_parse(cellname, &c, err, sizeof(err)), 0);
+	cell_cmdline(&c, t, NULL, cmd, sizeof(cmd));
+	m = strstr(cmd, " mem=");
+	if (m)
+		lim = strtoull(m + 5, NULL, 10) << 20;
+	g->limit = UINT64_MAX;
+	for (int i = 0; m && i < g->nr_ram; i++) {	/* memblock's __find_max_addr */
+		/* 6.1 keeps the 2 MiB below its load address out of RAM */
+		uint64_t a = g->ram[i].a + (i ? 0 : 2 << 20), s = g->ram[i].s - (i ? 0 : 2 << 20);
+
+		if (lim <= s) {
+			g->limit = a + lim;
+			break;
+		}
+		lim -= s;
+	}
+}
+
+/*
+ * A pmem topology: the pmem-region must miss the 2 MiB QEMU loads its tree
+ * into (the kernel reserves it: daxctl system-ram then fails with EBUSY),
+ * mem= must hide exactly 'hide' of RAM, and that hidden RAM must still
+ * offer want bytes of whole blocks clear of the tree (the selftests skip
+ * blocks under any iomem entry).
+ */
+static void check_pmem_layout(const char *what, const char *topotext, uint64_t want)
+{
+	struct guest_view g;
+	struct topo t;
+	uint64_t ram = 0, hidden = 0, usable = 0, last;
+
+	if (topo_parse(topotext, &t, err, sizeof(err)))
+		fail_msg("%s: %s", what, err);
+	guest_view("6.12-plain-sv57-pmem", &t, &g);
+	last = 0x80000000 + topo_span(&t) - (t.nr_nodes ? t.node[t.nr_nodes - 1].mem : t.memory);
+	if (g.pmem.s != t.pmem || g.pmem.a < last || g.pmem.a + g.pmem.s > 0x80000000 + topo_span(&t))
+		fail_msg("%s: pmem [%#" PRIx64 ", +%#" PRIx64 ") is not %#" PRIx64 " of the last node",
+			 what, g.pmem.a, g.pmem.s, t.pmem);
+	if (g.pmem.a % BLOCK || g.pmem.s % BLOCK)
+		fail_msg("%s: pmem [%#" PRIx64 ", +%#" PRIx64 ") is not in whole blocks",
+			 what, g.pmem.a, g.pmem.s);
+	if (overlaps(g.pmem.a, g.pmem.s, g.fdt, FDT_MAX))
+		fail_msg("%s: pmem [%#" PRIx64 ", +%#" PRIx64 ") holds QEMU's device tree at %#" PRIx64,
+			 what, g.pmem.a, g.pmem.s, g.fdt);
+	for (int i = 0; i < g.nr_ram; i++) {
+		const struct range *r = &g.ram[i];
+
+		if (overlaps(r->a, r->s, g.pmem.a, g.pmem.s) || (i && r->a < r[-1].a + r[-1].s))
+			fail_msg("%s: RAM [%#" PRIx64 ", +%#" PRIx64 ") overlaps", what, r->a, r->s);
+		ram += r->s;
+		if (r->a + r->s <= g.limit)
+			continue;
+		assert_true(r->a >= g.limit);	/* the layout keeps mem= on a range boundary */
+		hidden += r->s;
+		for (uint64_t b = (r->a + BLOCK - 1) & ~(BLOCK - 1); b + BLOCK <= r->a + r->s; b += BLOCK)
+			if (!overlaps(b, BLOCK, g.fdt, FDT_MAX))
+				usable += BLOCK;
+	}
+	if (ram + g.pmem.s != topo_total_mem(&t))
+		fail_msg("%s: RAM %#" PRIx64 " + pmem %#" PRIx64 " is not the machine's %#" PRIx64,
+			 what, ram, g.pmem.s, topo_total_mem(&t));
+	if (hidden != t.hide)
+		fail_msg("%s: mem= hides %#" PRIx64 ", 'hide' says %#" PRIx64, what, hidden, t.hide);
+	if (usable < want)
+		fail_msg("%s: hidden RAM has %#" PRIx64 " of whole blocks clear of the tree, want %#" PRIx64,
+			 what, usable, want);
+}
+
+static void dtb_pmem_misses_qemu_fdt(void **state)
+{
+	static const char *const files[] = {
+		"virtme-configs/topologies/pmem.topo",		/* make unit */
+		"../../virtme-configs/topologies/pmem.topo",	/* from build/host */
+	};
+	char buf[4096], path[4200], exe[4096];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	int found = 0;
+
+	(void)state;
+	/* the pmem topology as README describes it, and the file itself */
+	check_pmem_layout("numa2, pmem 512M, hide 384M",
+			  "node 0 mem=1G cpus=0\nnode 1 mem=1G cpus=1\npmem 512M\nhide 384M\n",
+			  256ULL << 20);
+	check_pmem_layout("flat, pmem 256M, hide 512M",
+			  "memory 2G\npmem 256M\nhide 512M\n", 384ULL << 20);
+	check_pmem_layout("sparse, pmem 256M, hide 256M",
+			  "node 0 mem=1G cpus=0 gap=63G\nnode 1 mem=1G cpus=1\npmem 256M\nhide 256M\n",
+			  128ULL << 20);
+	exe[n > 0 ? n : 0] = '\0';
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]) && !found; i++) {
+		FILE *f;
+
+		if (i)
+			snprintf(path, sizeof(path), "%s/%s", dirname(exe), files[i]);
+		else
+			snprintf(path, sizeof(path), "%s", files[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		buf[fread(buf, 1, sizeof(buf) - 1, f)] = '\0';
+		fclose(f);
+		check_pmem_layout(path, buf, 256ULL << 20);
+		found = 1;
+	}
+	if (!found)
+		print_message("pmem.topo not found from here: checked the built-in copy only\n");
 }
 
 static void verdict_good_run_passes(void **state)
@@ -416,6 +636,7 @@ int main(void)
 		cmocka_unit_test(argv_numa_and_cmdline),
 		cmocka_unit_test(argv_sparse_numa),
 		cmocka_unit_test(dtb_sparse_and_pmem),
+		cmocka_unit_test(dtb_pmem_misses_qemu_fdt),
 		cmocka_unit_test(verdict_good_run_passes),
 		cmocka_unit_test(verdict_catches_failures),
 		cmocka_unit_test(verdict_ignores_test_output_that_quotes_the_kernel),
