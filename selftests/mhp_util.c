@@ -300,6 +300,24 @@ int kmsg_find(const char *needle, char *out, size_t sz)
 	return found;
 }
 
+int kconfig_enabled(const char *sym)
+{
+	char line[256], want[96];
+	int n = snprintf(want, sizeof(want), "CONFIG_%s=", sym), found = 0;
+	FILE *f;
+
+	if (access("/proc/config.gz", R_OK))
+		return -1;
+	f = popen("zcat /proc/config.gz 2>/dev/null", "r");
+	if (!f)
+		return -1;
+	while (!found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, want, n) && (line[n] == 'y' || line[n] == 'm');
+	while (fgets(line, sizeof(line), f))
+		;	/* let zcat finish */
+	return pclose(f) && !found ? -1 : found;
+}
+
 void cmdline_value(const char *key, char *out, size_t sz)
 {
 	char cmdline[4096];

@@ -89,6 +89,11 @@ const char *mhp_destructive_refusal(void);
  * out: 0, or -1 if none (or /dev/kmsg unreadable).
  */
 int kmsg_find(const char *needle, char *out, size_t sz);
+/*
+ * Is CONFIG_<sym> set (=y or =m) in the running kernel? From
+ * /proc/config.gz (IKCONFIG_PROC): 1 yes, 0 no, -1 unknown.
+ */
+int kconfig_enabled(const char *sym);
 /* The value of a kernel command-line word "key=value" ("" if absent). */
 void cmdline_value(const char *key, char *out, size_t sz);
 

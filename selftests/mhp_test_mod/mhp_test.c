@@ -7,7 +7,9 @@
  * /sys/kernel/debug/mhp_test/
  *   add       write "START SIZE NODE"  add_memory_driver_managed()
  *   remove    write "START SIZE"       offline_and_remove_memory() of a
- *                                      range this module added
+ *                                      range this module added; fails with
+ *                                      -EFAULT if the removed direct map
+ *                                      is still readable (stale TLB)
  *   addr      write "PHYS", then read  "va=... vmemmap=..." (where the
  *                                      direct map and vmemmap put it)
  *   percpu    write "COUNT SIZE"       COUNT more dynamic percpu areas of
@@ -37,6 +39,7 @@
 #include <linux/of_address.h>
 #include <linux/percpu.h>
 #include <linux/slab.h>
+#include <linux/smp.h>
 #include <linux/uaccess.h>
 
 #define RESOURCE_NAME	"System RAM (mhp_test)"
@@ -115,21 +118,82 @@ static int do_add(u64 start, u64 size, int nid)
 	return 0;
 }
 
+/*
+ * Stale translations after a removal. The teardown must flush the TLBs of
+ * every hart once it has cleared the direct map; a hart that kept an entry
+ * can still read (or, worse, write) memory that is gone. When the last
+ * block of a range goes offline (a memory notifier, just before the
+ * teardown runs), every CPU reads one word of each page of a window at the
+ * end of the range, which loads its TLB; after the removal every CPU reads
+ * the same words with get_kernel_nofault(): each read must fault.
+ */
+#define PROBE_PAGES	1024	/* contiguous: every entry of a direct-mapped TLB that size */
+
+struct tlb_probe {
+	unsigned long va, pages;	/* window of the direct map */
+	unsigned long end_pfn;		/* of the range being removed */
+	atomic_t readable;
+};
+
+static struct tlb_probe *probe;	/* set while do_remove() runs */
+
+static void read_window(void *arg)
+{
+	struct tlb_probe *p = arg;
+	unsigned long v;
+
+	for (unsigned long i = 0; i < p->pages; i++)
+		if (!get_kernel_nofault(v, (unsigned long *)(p->va + i * PAGE_SIZE)))
+			atomic_inc(&p->readable);
+}
+
+static int probe_notifier(struct notifier_block *nb, unsigned long action,
+			  void *data)
+{
+	struct memory_notify *mn = data;
+	struct tlb_probe *p = READ_ONCE(probe);
+
+	if (action == MEM_OFFLINE && p &&
+	    mn->start_pfn + mn->nr_pages == p->end_pfn)
+		on_each_cpu(read_window, p, 1);
+	return NOTIFY_OK;
+}
+
+static struct notifier_block probe_nb = { .notifier_call = probe_notifier };
+
 static int do_remove(u64 start, u64 size)
 {
+	struct tlb_probe p = {
+		.pages = min_t(u64, size >> PAGE_SHIFT, PROBE_PAGES),
+		.end_pfn = PHYS_PFN(start + size),
+	};
 	struct added_range *r;
-	int rc;
+	int rc, stale;
 
+	p.va = (unsigned long)__va(start + size) - p.pages * PAGE_SIZE;
 	list_for_each_entry(r, &added, list) {
 		if (r->start != start || r->size != size)
 			continue;
+		WRITE_ONCE(probe, &p);
 		rc = offline_and_remove_memory(start, size);
+		WRITE_ONCE(probe, NULL);
 		if (rc)
 			return rc;
 		list_del(&r->list);
 		kfree(r);
 		module_put(THIS_MODULE);
 		pr_info("removed [%#llx-%#llx]\n", start, start + size - 1);
+
+		atomic_set(&p.readable, 0);
+		on_each_cpu(read_window, &p, 1);
+		stale = atomic_read(&p.readable);
+		if (stale) {
+			pr_err("removed [%#llx-%#llx] still readable through the direct map: %d of %lu reads (%lu pages x %u CPUs) succeeded (stale TLB)\n",
+			       start, start + size - 1, stale,
+			       p.pages * num_online_cpus(), p.pages,
+			       num_online_cpus());
+			return -EFAULT;
+		}
 		return 0;
 	}
 	return -ENOENT;
@@ -291,9 +355,16 @@ static const struct file_operations mappable_fops = { .read = mappable_read };
 
 static int __init mhp_test_init(void)
 {
+	int rc;
+
 	areas = kvcalloc(MAX_AREAS, sizeof(*areas), GFP_KERNEL);
 	if (!areas)
 		return -ENOMEM;
+	rc = register_memory_notifier(&probe_nb);
+	if (rc) {
+		kvfree(areas);
+		return rc;
+	}
 	dir = debugfs_create_dir("mhp_test", NULL);
 	debugfs_create_file("add", 0200, dir, NULL, &add_fops);
 	debugfs_create_file("remove", 0200, dir, NULL, &remove_fops);
@@ -306,6 +377,7 @@ static int __init mhp_test_init(void)
 static void __exit mhp_test_exit(void)
 {
 	debugfs_remove_recursive(dir);
+	unregister_memory_notifier(&probe_nb);
 	free_areas();	/* added memory pins the module: none is left here */
 	kvfree(areas);
 }
