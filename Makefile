@@ -9,6 +9,11 @@
 #   make bugcheck [BUG=name] the known-bug catalog (kernel/bugs): each mutant
 #                            must FAIL with its signature, the base PASS
 #   make kernel KERNEL=6.1|6.12 FLAVOR=plain|kasan|nomemcg
+#   make kernel-mutants      6.1 series minus patch 0017 / 0018 must FAIL
+#                            their proof boots, the full series PASS
+#   make stress|reproduce|minimize CELL=... SEED=... DURATION=...
+#                            the seeded stress engine (stress/run); bench,
+#                            stress-unit; qemu builds the QEMU they need
 #   make rootfs | deps | host-tools | unit | kernel-lint | kernel-bisect
 #
 # Build outputs: build/ ; run artefacts: results/ ; caches that survive a
@@ -26,7 +31,7 @@ HARNESS_SRC := ci/src/cell.c ci/src/topo.c ci/src/qemu_argv.c ci/src/verdict.c \
 HARNESS_HDR := $(wildcard ci/src/*.h)
 
 .PHONY: all run check deps host-tools unit kernel rootfs initrd selftests \
-	cell matrix report kernel-lint kernel-bisect clean distclean \
+	cell matrix report kernel-lint kernel-bisect kernel-mutants clean distclean \
 	qemu stress stress-tools stress-unit reproduce minimize bench
 
 all: host-tools
@@ -113,12 +118,17 @@ $(HOST)/stress-tests: stress/tests/stress_tests.c stress/plan.c stress/triage.c 
 		stress/plan.c stress/triage.c selftests/mhp_plan.c ci/src/verdict.c \
 		ci/src/cell.c -lcmocka
 
-stress-unit: $(HOST)/stress-tests
+stress-unit: $(HOST)/stress-tests $(HOST)/mhp-stress
 	@$(HOST)/stress-tests
+	@t=$$(mktemp -d) && $(HOST)/mhp-stress plan 42 600 $$t/a && \
+		$(HOST)/mhp-stress plan 42 600 $$t/b && cmp $$t/a $$t/b && \
+		echo "stress-unit: mhp-stress plan 42 600, twice: identical plan files"; \
+		rc=$$?; rm -rf $$t; exit $$rc
 
 stress-tools: $(HOST)/mhp-stress $(BUILD)/stress/mhp-agent $(HOST)/mhp-cell
 
-# make stress CELL=... SEED=... DURATION=seconds
+# make stress CELL=... SEED=... DURATION=seconds [EXCLUDE=kind,...]
+# [MHP_KERNEL_DIR=O= dir of another kernel]
 stress: stress-tools
 	@stress/run stress
 
@@ -143,6 +153,10 @@ kernel-lint:
 
 kernel-bisect:
 	@kernel/bisect.sh
+
+# make kernel-mutants [MUTANT="pmd-dtor pcpu-page"]: kernel/mutants.sh
+kernel-mutants:
+	@kernel/mutants.sh $(MUTANT)
 
 clean:
 	rm -rf $(BUILD)/host $(BUILD)/selftests
