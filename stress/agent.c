@@ -30,6 +30,9 @@
 
 #define MAX_ACTORS	8
 #define LATE_GRACE_MS	120000	/* ops later than plan end + this: not run */
+#define EXCLUDE_KEY	"riscv_mhp.exclude"
+
+static char excluded[256];	/* riscv_mhp.exclude=a,b: kinds not run */
 
 static int64_t now_ms(void)
 {
@@ -101,6 +104,11 @@ static int run_op(const struct mhp_op *op)
 		emit(STRESS_MARK_FAIL "op %u %s %s: unknown op kind", op->idx,
 		     op->actor, op->kind);
 		return 1;
+	}
+	if (stress_kind_listed(excluded, op->kind)) {
+		emit(STRESS_MARK_OP "%u %s %s skip: excluded (" EXCLUDE_KEY "=%s)",
+		     op->idx, op->actor, op->kind, excluded);
+		return 0;
 	}
 	why = g->pre(&t, op->r);
 	if (why) {
@@ -192,6 +200,18 @@ static int run_plan(const char *path)
 	mkdir(AGENT_RUN, 0700);
 	why = mhp_module_load();
 	emit(STRESS_MARK "agent: mhp_test %s", why ? why : "loaded");
+	cmdline_value(EXCLUDE_KEY, excluded, sizeof(excluded));
+	for (const char *k = excluded; *k; k += strcspn(k, ","), k += !!*k) {
+		char kind[MHP_PLAN_NAME_MAX];
+
+		snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(k, ","), k);
+		if (!stress_kind_known(kind)) {
+			emit(STRESS_MARK_FAIL "agent: " EXCLUDE_KEY ": unknown op kind '%s'", kind);
+			return 2;
+		}
+	}
+	if (excluded[0])
+		emit(STRESS_MARK "agent: excluded op kinds: %s", excluded);
 	for (unsigned int i = 0; i < p.n; i++) {
 		int k;
 

@@ -28,7 +28,7 @@ struct target {
 	char how[24];		/* zone choice, stressor, ... */
 	unsigned long a, b;	/* kind-specific numbers */
 	pid_t pid;
-	char desc[96];		/* what the op resolved to, for the log */
+	char desc[200];		/* what the op resolved to, for the log */
 };
 
 struct gop {

@@ -2,12 +2,14 @@
 /*
  * The guest actors' op kinds (agent.h): memory blocks online (with a zone
  * choice) and offline, hidden RAM added and removed through mhp_test.ko,
- * percpu areas, test_hmm cycles, and the load actor's stress-ng,
- * numactl and migratepages. Adding a kind is one row in gops[] and its
+ * percpu areas, test_hmm cycles, pmem through ndctl/daxctl, and the load
+ * actor's stress-ng, numactl and migratepages. Adding a kind is one row in gops[] and its
  * functions.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -40,7 +42,11 @@ static int block_exists(int id)
 	return !access(p, F_OK);
 }
 
-/* The top-level /proc/iomem name of the resource holding addr ("" if none). */
+/*
+ * Who owns addr in /proc/iomem: the top-level resource's name ("" if
+ * none), or "System RAM (virtio_mem)" for virtio-mem's memory, which sits
+ * one level down (under "virtioN").
+ */
 static void iomem_owner(uint64_t addr, char *buf, size_t sz)
 {
 	FILE *f = fopen("/proc/iomem", "r");
@@ -52,14 +58,17 @@ static void iomem_owner(uint64_t addr, char *buf, size_t sz)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		if (line[0] == ' ')
+		int top = line[0] != ' ';
+
+		line[strcspn(line, "\n")] = '\0';
+		if (sscanf(line, "%llx-%llx : %n", &a, &b, &n) < 2)
 			continue;
-		if (sscanf(line, "%llx-%llx : %n", &a, &b, &n) >= 2 &&
-		    a <= addr && addr <= b) {
-			line[strcspn(line, "\n")] = '\0';
+		if (a > addr || addr > b)
+			continue;
+		if (top)
 			snprintf(buf, sz, "%s", line + n);
-			break;
-		}
+		else if (strstr(line + n, "(virtio_mem)"))
+			snprintf(buf, sz, "%s", line + n);
 	}
 	fclose(f);
 }
@@ -126,10 +135,15 @@ static const char *pick_block(struct target *t, int id, const char *want)
 	return NULL;
 }
 
+static int virtio_mem_block(const struct target *t)
+{
+	return strstr(t->owner, "(virtio_mem)") != NULL;
+}
+
 /* Block vanished under us: only virtio-mem may do that to a locked block. */
 static const char *vanished(const struct target *t)
 {
-	if (strstr(t->owner, "virtio_mem") || memhotplug_active())
+	if (virtio_mem_block(t) || memhotplug_active())
 		return NULL;
 	return "block vanished while locked";
 }
@@ -162,6 +176,9 @@ static const char *online_inv(struct target *t, int rc)
 {
 	char zone[32];
 
+	/* virtio-mem denies onlining a block it is unplugging (NOTIFY_BAD) */
+	if (rc == -EPERM && !virtio_mem_block(t))
+		return "EPERM for a block virtio-mem does not own";
 	if (rc)
 		return NULL;
 	if (!block_exists(t->block))
@@ -347,14 +364,12 @@ static int percpu_free_act(struct target *t)
 
 static const char *hmm_pre(struct target *t, uint64_t r)
 {
-	const char *why = hmm_available();
-
-	if (why)
-		return why;
+	t->lock_fd = lock_name("hmm");	/* one test_hmm user at a time */
+	if (t->lock_fd < 0)
+		return "cannot lock hmm";
 	t->a = 16 + r % 241;	/* pages */
 	snprintf(t->desc, sizeof(t->desc), "%lu pages", t->a);
-	t->lock_fd = lock_name("hmm");	/* one test_hmm user at a time */
-	return t->lock_fd < 0 ? "cannot lock hmm" : NULL;
+	return hmm_available();
 }
 
 static int hmm_act(struct target *t)
@@ -370,6 +385,165 @@ static int hmm_act(struct target *t)
 	if (strstr(err, "out of memory"))
 		return -ENOMEM;
 	return -EIO;
+}
+
+/* --- pmem: ndctl devdax namespace <-> daxctl system-ram ---------------- */
+
+#define DAX_BUS		"/sys/bus/dax/devices"
+#define ND_BUS		"/sys/bus/nd/devices"
+#define DAX_MAX_BLOCKS	64
+
+/* The first entry of dir whose name starts with prefix: 0, or -1 if none. */
+static int first_entry(const char *dir, const char *prefix, char *out, size_t sz)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int rc = -1;
+
+	while (d && rc && (e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, strlen(prefix))) {
+			snprintf(out, sz, "%.*s", (int)sz - 1, e->d_name);
+			rc = 0;
+		}
+	if (d)
+		closedir(d);
+	return rc;
+}
+
+/* 1 if the dax device dev is bound to kmem (system-ram mode). */
+static int dax_is_kmem(const char *dev)
+{
+	char p[128], drv[PATH_MAX];
+	ssize_t n;
+
+	snprintf(p, sizeof(p), DAX_BUS "/%s/driver", dev);
+	n = readlink(p, drv, sizeof(drv) - 1);
+	drv[n > 0 ? n : 0] = '\0';
+	return strstr(drv, "/kmem") != NULL;
+}
+
+/* The dax device's memory blocks (kmem onlines whole blocks in its range). */
+static int dax_blocks(const char *dev, int *out, int max)
+{
+	uint64_t start, size, bs = memory_block_size();
+	char p[2][128];
+	int n = 0;
+
+	snprintf(p[0], sizeof(p[0]), DAX_BUS "/%s/resource", dev);
+	snprintf(p[1], sizeof(p[1]), DAX_BUS "/%s/size", dev);
+	if (read_u64(p[0], 16, &start) || read_u64(p[1], 10, &size))
+		return 0;
+	for (uint64_t a = (start + bs - 1) / bs * bs; a + bs <= start + size && n < max; a += bs)
+		if (block_exists(a / bs))
+			out[n++] = a / bs;
+	return n;
+}
+
+/* A command; on failure -EIO and what it said appended to t->desc. */
+static int run_cmd(struct target *t, const char *cmd)
+{
+	char c[400], line[160] = "";
+	size_t len = strlen(t->desc);
+	FILE *f;
+	int st;
+
+	snprintf(c, sizeof(c), "%s >" AGENT_RUN "/cmd.out 2>&1", cmd);
+	st = system(c);
+	if (st != -1 && WIFEXITED(st) && !WEXITSTATUS(st))
+		return 0;
+	f = fopen(AGENT_RUN "/cmd.out", "r");
+	/* the first line that says error, else the last one */
+	while (f && fgets(c, sizeof(c), f))
+		if (c[strspn(c, " \n")] && !strstr(line, "rror"))
+			snprintf(line, sizeof(line), "%.150s", c);
+	if (f)
+		fclose(f);
+	line[strcspn(line, "\n")] = '\0';
+	snprintf(t->desc + len, sizeof(t->desc) - len, ": '%.32s...' said '%s'", cmd, line);
+	return -EIO;
+}
+
+/*
+ * One step of the cycle real pmem users go through: the region's raw
+ * namespace -> devdax -> daxctl system-ram (onlined movable) -> its blocks
+ * offlined (sysfs, errno kept) -> devdax -> raw again. t->a is the
+ * direction: 0 up (to system-ram), 1 down; t->owner the namespace, t->how
+ * the dax device ("" before there is one).
+ */
+static const char *dax_pre(struct target *t, uint64_t r)
+{
+	(void)r;
+	if (first_entry(ND_BUS, "namespace", t->owner, sizeof(t->owner)))
+		return "no pmem namespace";
+	t->lock_fd = lock_name("dax");	/* one ndctl/daxctl user at a time */
+	if (t->lock_fd < 0)
+		return "cannot lock dax";
+	if (first_entry(DAX_BUS, "dax", t->how, sizeof(t->how)))
+		t->how[0] = '\0';
+	t->a = t->how[0] && dax_is_kmem(t->how);
+	snprintf(t->desc, sizeof(t->desc), "%s %s", t->owner,
+		 t->a ? "system-ram->raw" : t->how[0] ? "devdax->system-ram" :
+		 "raw->system-ram");
+	return NULL;
+}
+
+static int dax_act(struct target *t)
+{
+	int ids[DAX_MAX_BLOCKS], locks[DAX_MAX_BLOCKS], n = 0, rc = 0;
+	char cmd[160];
+
+	if (!t->a) {
+		if (!t->how[0]) {
+			snprintf(cmd, sizeof(cmd), "ndctl create-namespace --force --reconfig=%s --mode=devdax",
+				 t->owner);
+			rc = run_cmd(t, cmd);
+			if (!rc && first_entry(DAX_BUS, "dax", t->how, sizeof(t->how)))
+				rc = run_cmd(t, "false # devdax namespace without a dax device");
+		}
+		snprintf(cmd, sizeof(cmd), "daxctl reconfigure-device --mode=system-ram --force %s",
+			 t->how);
+		if (!rc)
+			rc = run_cmd(t, cmd);
+	} else {
+		/* its blocks locked (ascending; workers hold one at a time), offlined */
+		n = dax_blocks(t->how, ids, DAX_MAX_BLOCKS);
+		for (int i = 0; i < n; i++)
+			locks[i] = lock_block(ids[i]);
+		for (int i = 0; i < n && !rc; i++)
+			if (block_state_is(ids[i], "online"))
+				rc = block_set_state(ids[i], "offline");
+		snprintf(cmd, sizeof(cmd), "daxctl reconfigure-device --mode=devdax --force %s",
+			 t->how);
+		if (!rc)
+			rc = run_cmd(t, cmd);
+		snprintf(cmd, sizeof(cmd), "ndctl create-namespace --force --reconfig=%s --mode=raw",
+			 t->owner);
+		if (!rc)
+			rc = run_cmd(t, cmd);
+	}
+	/* stress-ng --memhotplug on/offlines blocks behind our back: daxctl may fail */
+	if (rc == -EIO && memhotplug_active())
+		rc = -EBUSY;
+	for (int i = 0; i < n; i++)
+		if (locks[i] >= 0)
+			close(locks[i]);
+	return rc;
+}
+
+static const char *dax_inv(struct target *t, int rc)
+{
+	int ids[DAX_MAX_BLOCKS];
+	char dev[32];
+
+	if (rc)
+		return NULL;
+	if (!t->a && !dax_is_kmem(t->how))
+		return "dax device not bound to kmem after reconfigure to system-ram";
+	if (!t->a && !dax_blocks(t->how, ids, DAX_MAX_BLOCKS))
+		return "dax device in system-ram mode has no memory block";
+	if (t->a && !first_entry(DAX_BUS, "dax", dev, sizeof(dev)) && dax_is_kmem(dev))
+		return "a dax device is still system-ram after reconfigure to raw";
+	return NULL;
 }
 
 /* --- load: stress-ng pinned with numactl, migratepages ------------------ */
@@ -582,12 +756,14 @@ static int migrate_act(struct target *t)
 
 /* --- the table ----------------------------------------------------------- */
 
-static const int ok_online[] = { EINVAL, EBUSY, ENOMEM, EINTR, 0 };
+static const int ok_online[] = { EINVAL, EBUSY, ENOMEM, EINTR, EPERM, 0 };
 static const int ok_offline[] = { EBUSY, EAGAIN, EINVAL, ENOMEM, EINTR, 0 };
 static const int ok_add[] = { EEXIST, ENOMEM, EBUSY, EINTR, 0 };
 static const int ok_remove[] = { EBUSY, EAGAIN, ENOMEM, EINTR, 0 };
 static const int ok_percpu[] = { ENOMEM, ENOSPC, 0 };
 static const int ok_hmm[] = { EAGAIN, ENOMEM, 0 };
+/* offlining a dax block: EBUSY/EAGAIN when a worker onlined it to a kernel zone */
+static const int ok_dax[] = { EBUSY, EAGAIN, ENOMEM, EINTR, 0 };
 static const int ok_load[] = { EAGAIN, ENOMEM, 0 };
 static const int ok_migrate[] = { ESRCH, 0 };
 static const int ok_none[] = { 0 };
@@ -600,6 +776,7 @@ const struct gop gops[] = {
 	{ "percpu_alloc", percpu_alloc_pre, percpu_alloc_act, ok_percpu, NULL },
 	{ "percpu_free", percpu_free_pre, percpu_free_act, ok_none, NULL },
 	{ "hmm", hmm_pre, hmm_act, ok_hmm, NULL },
+	{ "dax", dax_pre, dax_act, ok_dax, dax_inv },
 	{ "vm", vm_pre, stressor_act, ok_load, NULL },
 	{ "mmap", mmap_pre, stressor_act, ok_load, NULL },
 	{ "numa", numa_pre, stressor_act, ok_load, NULL },

@@ -10,6 +10,8 @@
  *                                         signature, dedupe across runs
  *   mhp-stress minimize OPTIONS -- CMD    delta-debug a failing plan
  *   mhp-stress vmem-bench SOCK SECONDS    virtio-mem resize latencies
+ *   mhp-stress kinds [LIST]               the weight table; or check that
+ *                                         LIST (a,b) names only its kinds
  *
  * The way through: plan (plan.c) -> executor (this file: host ops; agent.c:
  * guest ops) -> events (console.log, tap.log, host.log) -> oracles
@@ -43,7 +45,9 @@
 #define HB_LIMIT_S	90	/* silence of the agent that means a hang */
 #define AFTER_PROBLEM_S	10	/* console kept after the first complaint */
 #define AFTER_DONE_S	60	/* for the guest to power off */
+#define PLUG_STUCK_S	120	/* virtio-mem below its request, no progress */
 #define MAX_ACTORS	8
+#define MAX_KINDS	32
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -106,15 +110,43 @@ static int cmd_plan(int argc, char **argv)
 	return 0;
 }
 
+/* --- kinds --------------------------------------------------------------- */
+
+/* Every entry of a comma list must be an op kind of the weight table. */
+static void check_kinds(const char *list)
+{
+	for (const char *p = list; *p; p += strcspn(p, ","), p += !!*p) {
+		char k[MHP_PLAN_NAME_MAX];
+
+		snprintf(k, sizeof(k), "%.*s", (int)strcspn(p, ","), p);
+		if (!stress_kind_known(k))
+			die("EXCLUDE: unknown op kind '%s' (see 'mhp-stress kinds')", k);
+	}
+}
+
+static int cmd_kinds(int argc, char **argv)
+{
+	if (argc == 2) {
+		check_kinds(argv[1]);
+		return 0;
+	}
+	if (argc != 1)
+		die("usage: mhp-stress kinds [KIND,KIND...]");
+	for (unsigned int i = 0; i < stress_nweights; i++)
+		printf("%s %s %u\n", stress_weights[i].actor, stress_weights[i].kind,
+		       stress_weights[i].weight);
+	return 0;
+}
+
 /* --- run ----------------------------------------------------------------- */
 
-struct actor_stats {
+struct actor_stats {		/* one actor's, or one op kind's, ops */
 	char name[MHP_PLAN_NAME_MAX];
 	unsigned int planned, ok, expected, skipped, failed;
 };
 
 struct run {
-	const char *dir, *cell, *reproduce, *qmp_path, *vmem_path;
+	const char *dir, *cell, *reproduce, *qmp_path, *vmem_path, *exclude;
 	uint64_t vmem_max;
 	unsigned int timeout_s;
 	struct mhp_plan plan;
@@ -128,22 +160,51 @@ struct run {
 	struct qmp qmp;
 	int qmp_ok;
 	int64_t t_boot, t_start, t_last_hb, t_problem, t_done;
+	int64_t t_vmem_poll, t_plug_progress;	/* the plug watch */
+	uint64_t vmem_size, vmem_req;
 	unsigned int next_host;		/* index into plan.ops */
 	int host_done, agent_done;
 	char reason[256], first_problem[256];
-	struct actor_stats actors[MAX_ACTORS];
-	int nactors;
+	struct actor_stats actors[MAX_ACTORS], kinds[MAX_KINDS];
+	int nactors, nkinds;
 };
+
+static struct actor_stats *stats_of(struct actor_stats *v, int *n, int max,
+				    const char *name)
+{
+	for (int i = 0; i < *n; i++)
+		if (!strcmp(v[i].name, name))
+			return &v[i];
+	if (*n == max)
+		return &v[max - 1];
+	snprintf(v[*n].name, MHP_PLAN_NAME_MAX, "%s", name);
+	return &v[(*n)++];
+}
 
 static struct actor_stats *actor(struct run *r, const char *name)
 {
-	for (int i = 0; i < r->nactors; i++)
-		if (!strcmp(r->actors[i].name, name))
-			return &r->actors[i];
-	if (r->nactors == MAX_ACTORS)
-		return &r->actors[MAX_ACTORS - 1];
-	snprintf(r->actors[r->nactors].name, MHP_PLAN_NAME_MAX, "%s", name);
-	return &r->actors[r->nactors++];
+	return stats_of(r->actors, &r->nactors, MAX_ACTORS, name);
+}
+
+static struct actor_stats *kind(struct run *r, const char *name)
+{
+	return stats_of(r->kinds, &r->nkinds, MAX_KINDS, name);
+}
+
+/* One op's outcome, for its actor and its kind. */
+enum outcome { OP_OK, OP_EXPECTED, OP_SKIPPED, OP_FAILED };
+static void count(struct run *r, const char *act, const char *k, enum outcome o)
+{
+	struct actor_stats *s[2] = { actor(r, act), kind(r, k) };
+
+	for (int i = 0; i < 2; i++) {
+		switch (o) {
+		case OP_OK: s[i]->ok++; break;
+		case OP_EXPECTED: s[i]->expected++; break;
+		case OP_SKIPPED: s[i]->skipped++; break;
+		case OP_FAILED: s[i]->failed++; break;
+		}
+	}
 }
 
 static void fail(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -173,7 +234,7 @@ static void console_line(struct run *r, const char *line)
 static void agent_line(struct run *r, const char *line)
 {
 	unsigned int idx;
-	char act[MHP_PLAN_NAME_MAX], kind[MHP_PLAN_NAME_MAX];
+	char act[MHP_PLAN_NAME_MAX], k[MHP_PLAN_NAME_MAX];
 	const char *tail;
 
 	if (!strncmp(line, STRESS_MARK_START, strlen(STRESS_MARK_START))) {
@@ -189,18 +250,11 @@ static void agent_line(struct run *r, const char *line)
 		fail(r, "agent: %s", line + strlen(STRESS_MARK_FAIL));
 		if (!r->t_problem)
 			r->t_problem = now_ms();
-	} else if (sscanf(line, STRESS_MARK_OP "%u %23s %23s", &idx, act, kind) == 3) {
-		struct actor_stats *a = actor(r, act);
-
+	} else if (sscanf(line, STRESS_MARK_OP "%u %23s %23s", &idx, act, k) == 3) {
 		tail = strrchr(line, ' ');
-		if (strstr(line, " skip: "))
-			a->skipped++;
-		else if (tail && !strcmp(tail, " ok"))
-			a->ok++;
-		else if (tail && !strcmp(tail, " expected"))
-			a->expected++;
-		else
-			a->failed++;
+		count(r, act, k, strstr(line, " skip: ") ? OP_SKIPPED :
+		      tail && !strcmp(tail, " ok") ? OP_OK :
+		      tail && !strcmp(tail, " expected") ? OP_EXPECTED : OP_FAILED);
 	}
 }
 
@@ -238,21 +292,20 @@ static int pump(int fd, char *buf, size_t *len, size_t cap, FILE *copy,
 
 static void host_op(struct run *r, const struct mhp_op *op)
 {
-	struct actor_stats *a = actor(r, op->actor);
 	uint64_t cur = 0, want, got = 0, plugged = 0, steps;
 	int64_t t0 = now_ms();
 	int rc;
 
-	if (!r->qmp_ok) {
-		fprintf(r->hostlog, STRESS_MARK_OP "%u host %s skip: no QMP\n",
-			op->idx, op->kind);
-		a->skipped++;
+	if (stress_kind_listed(r->exclude, op->kind) || !r->qmp_ok) {
+		fprintf(r->hostlog, STRESS_MARK_OP "%u host %s skip: %s\n", op->idx,
+			op->kind, r->qmp_ok ? "excluded (EXCLUDE)" : "no QMP");
+		count(r, op->actor, op->kind, OP_SKIPPED);
 		return;
 	}
 	rc = qmp_qom_get_u64(&r->qmp, r->vmem_path, "requested-size", &cur);
 	if (rc) {
 		fail(r, "host: qom-get requested-size: %s", r->qmp.err);
-		a->failed++;
+		count(r, op->actor, op->kind, OP_FAILED);
 		return;
 	}
 	if (!strcmp(op->kind, "vmem_grow")) {
@@ -263,13 +316,13 @@ static void host_op(struct run *r, const struct mhp_op *op)
 		want = (op->r % (steps ? steps : 1)) * STRESS_VMEM_STEP;
 	} else {
 		fail(r, "host: unknown op kind %s", op->kind);
-		a->failed++;
+		count(r, op->actor, op->kind, OP_FAILED);
 		return;
 	}
 	if (!steps) {
 		fprintf(r->hostlog, STRESS_MARK_OP "%u host %s skip: requested-size %" PRIu64 "M at its limit\n",
 			op->idx, op->kind, cur >> 20);
-		a->skipped++;
+		count(r, op->actor, op->kind, OP_SKIPPED);
 		return;
 	}
 	rc = qmp_qom_set_u64(&r->qmp, r->vmem_path, "requested-size", want);
@@ -283,13 +336,44 @@ static void host_op(struct run *r, const struct mhp_op *op)
 	fflush(r->hostlog);
 	if (rc) {
 		fail(r, "host: op %u %s: %s", op->idx, op->kind, r->qmp.err);
-		a->failed++;
+		count(r, op->actor, op->kind, OP_FAILED);
 	} else if (got != want) {
 		fail(r, "host: op %u %s: requested-size reads %" PRIu64 ", set %" PRIu64,
 		     op->idx, op->kind, got, want);
-		a->failed++;
+		count(r, op->actor, op->kind, OP_FAILED);
 	} else {
-		a->ok++;
+		count(r, op->actor, op->kind, OP_OK);
+	}
+}
+
+/*
+ * The guest must plug what the host requests: while virtio-mem's plugged
+ * size is below requested-size it has to grow, and PLUG_STUCK_S without
+ * progress is a failure. (Below the request only: unplugging may stall
+ * for good reasons, e.g. unmovable pages in a block onlined to a kernel
+ * zone.) Polled once a second.
+ */
+static void vmem_watch(struct run *r)
+{
+	uint64_t req, size;
+	int64_t t = now_ms();
+
+	if (t - r->t_vmem_poll < 1000)
+		return;
+	r->t_vmem_poll = t;
+	if (qmp_qom_get_u64(&r->qmp, r->vmem_path, "requested-size", &req) ||
+	    qmp_qom_get_u64(&r->qmp, r->vmem_path, "size", &size)) {
+		fail(r, "host: qom-get %s: %s", r->vmem_path, r->qmp.err);
+		return;
+	}
+	if (size >= req || size != r->vmem_size || req != r->vmem_req || !r->t_plug_progress)
+		r->t_plug_progress = t;
+	r->vmem_size = size;
+	r->vmem_req = req;
+	if (t - r->t_plug_progress > PLUG_STUCK_S * 1000) {
+		fail(r, "host: virtio-mem plugged %" PRIu64 "M of the %" PRIu64 "M requested, no progress for %ds",
+		     size >> 20, req >> 20, PLUG_STUCK_S);
+		r->t_problem = t;
 	}
 }
 
@@ -376,11 +460,34 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/* {name: {planned, ok, expected_errno, skipped, failed}} of v[0..n) */
+static json_object *stats_json(const struct run *r, const struct actor_stats *v,
+			       int n, int by_kind)
+{
+	json_object *all = json_object_new_object();
+
+	for (int i = 0; i < n; i++) {
+		const struct actor_stats *a = &v[i];
+		json_object *o = json_object_new_object();
+		unsigned int planned = 0;
+
+		for (unsigned int k = 0; k < r->plan.n; k++)
+			planned += !strcmp(by_kind ? r->plan.ops[k].kind :
+					   r->plan.ops[k].actor, a->name);
+		json_object_object_add(o, "planned", json_object_new_int(planned));
+		json_object_object_add(o, "ok", json_object_new_int(a->ok));
+		json_object_object_add(o, "expected_errno", json_object_new_int(a->expected));
+		json_object_object_add(o, "skipped", json_object_new_int(a->skipped));
+		json_object_object_add(o, "failed", json_object_new_int(a->failed));
+		json_object_object_add(all, a->name, o);
+	}
+	return all;
+}
+
 static void write_verdict(struct run *r, const char *sig)
 {
-	json_object *j = json_object_new_object(), *ops = json_object_new_object();
+	json_object *j = json_object_new_object();
 	char path[4096], seed[24];
-	unsigned int planned;
 
 	snprintf(seed, sizeof(seed), "0x%016" PRIx64, r->plan.seed);
 	json_object_object_add(j, "cell", json_object_new_string(r->cell));
@@ -397,21 +504,10 @@ static void write_verdict(struct run *r, const char *sig)
 				       (now_ms() - r->t_start) / 1000 : 0));
 	json_object_object_add(j, "reproduce",
 			       json_object_new_string(r->reproduce ? r->reproduce : ""));
-	for (int i = 0; i < r->nactors; i++) {
-		struct actor_stats *a = &r->actors[i];
-		json_object *o = json_object_new_object();
-
-		planned = 0;
-		for (unsigned int k = 0; k < r->plan.n; k++)
-			planned += !strcmp(r->plan.ops[k].actor, a->name);
-		json_object_object_add(o, "planned", json_object_new_int(planned));
-		json_object_object_add(o, "ok", json_object_new_int(a->ok));
-		json_object_object_add(o, "expected_errno", json_object_new_int(a->expected));
-		json_object_object_add(o, "skipped", json_object_new_int(a->skipped));
-		json_object_object_add(o, "failed", json_object_new_int(a->failed));
-		json_object_object_add(ops, a->name, o);
-	}
-	json_object_object_add(j, "ops", ops);
+	json_object_object_add(j, "excluded",
+			       json_object_new_string(r->exclude ? r->exclude : ""));
+	json_object_object_add(j, "ops", stats_json(r, r->actors, r->nactors, 0));
+	json_object_object_add(j, "ops_by_kind", stats_json(r, r->kinds, r->nkinds, 1));
 	snprintf(path, sizeof(path), "%s/verdict.json", r->dir);
 	if (json_object_to_file_ext(path, j, JSON_C_TO_STRING_PRETTY))
 		fprintf(stderr, "mhp-stress: cannot write %s\n", path);
@@ -427,7 +523,7 @@ static int cmd_run(int argc, char **argv)
 		{ "vmem", 1, NULL, 'v' }, { "vmem-max", 1, NULL, 'm' },
 		{ "reproduce", 1, NULL, 'r' }, { "vmlinux", 1, NULL, 'V' },
 		{ "ksrc", 1, NULL, 'K' }, { "index", 1, NULL, 'I' },
-		{ NULL, 0, NULL, 0 }
+		{ "exclude", 1, NULL, 'x' }, { NULL, 0, NULL, 0 }
 	};
 	static struct run r;
 	struct triage_opts to = { 0 };
@@ -452,6 +548,7 @@ static int cmd_run(int argc, char **argv)
 		case 'V': to.vmlinux = optarg; break;
 		case 'K': to.ksrc = optarg; break;
 		case 'I': to.index = optarg; break;
+		case 'x': r.exclude = optarg; break;
 		case 't':
 			if (parse_u64(optarg, &v) || !v || v > 86400 * 7)
 				die("--timeout must be 1..604800 seconds, got '%s'", optarg);
@@ -467,7 +564,9 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	if (!argv_file || !plan_file || !r.dir)
-		die("usage: mhp-stress run --argv FILE --plan FILE --dir DIR [--cell C] [--timeout S] [--qmp SOCK --vmem QOMPATH --vmem-max BYTES] [--reproduce CMD] [--vmlinux V --ksrc DIR --index FILE]");
+		die("usage: mhp-stress run --argv FILE --plan FILE --dir DIR [--cell C] [--timeout S] [--qmp SOCK --vmem QOMPATH --vmem-max BYTES] [--exclude KIND,...] [--reproduce CMD] [--vmlinux V --ksrc DIR --index FILE]");
+	if (r.exclude)
+		check_kinds(r.exclude);
 	read_plan(plan_file, &r.plan);
 
 	snprintf(path, sizeof(path), "%s/console.log", r.dir);
@@ -531,6 +630,8 @@ static int cmd_run(int argc, char **argv)
 		}
 		if (r.t_start && !r.reason[0])
 			run_due_host_ops(&r);
+		if (r.qmp_ok && !r.agent_done && !r.reason[0])
+			vmem_watch(&r);
 		if (r.t_problem && t - r.t_problem > AFTER_PROBLEM_S * 1000)
 			break;
 		if (!r.t_start && t - r.t_boot > BOOT_LIMIT_S * 1000) {
@@ -569,6 +670,13 @@ static int cmd_run(int argc, char **argv)
 		fprintf(stderr, "[stress] actor %-5s ok %u, expected errno %u, skipped %u, failed %u\n",
 			r.actors[i].name, r.actors[i].ok, r.actors[i].expected,
 			r.actors[i].skipped, r.actors[i].failed);
+	fprintf(stderr, "[stress] executed (ok+expected/skipped) per kind:");
+	for (int i = 0; i < r.nkinds; i++)
+		fprintf(stderr, " %s %u/%u", r.kinds[i].name,
+			r.kinds[i].ok + r.kinds[i].expected, r.kinds[i].skipped);
+	fputc('\n', stderr);
+	if (r.exclude && *r.exclude)
+		fprintf(stderr, "[stress] NOT RUN (EXCLUDE): %s\n", r.exclude);
 	if (r.reason[0]) {
 		fprintf(stderr, "[stress] FAIL: %s\n[stress] signature: %s\n", r.reason, sig);
 		if (r.reproduce)
@@ -663,7 +771,7 @@ int cmd_minimize(int argc, char **argv);
 int main(int argc, char **argv)
 {
 	if (argc < 2)
-		die("usage: mhp-stress plan|run|triage|minimize ... (see stress/host.c)");
+		die("usage: mhp-stress plan|run|triage|minimize|vmem-bench|kinds ... (see stress/host.c)");
 	if (!strcmp(argv[1], "plan"))
 		return cmd_plan(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "run"))
@@ -674,5 +782,7 @@ int main(int argc, char **argv)
 		return cmd_minimize(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "vmem-bench"))
 		return cmd_vmem_bench(argc - 1, argv + 1);
-	die("unknown command '%s' (plan, run, triage, minimize)", argv[1]);
+	if (!strcmp(argv[1], "kinds"))
+		return cmd_kinds(argc - 1, argv + 1);
+	die("unknown command '%s' (plan, run, triage, minimize, vmem-bench, kinds)", argv[1]);
 }

@@ -19,28 +19,51 @@ stress_cell() {
 	[ -x "$QEMU" ] || die "$QEMU missing: run 'make qemu' (stock QEMU has no riscv virtio-mem)"
 	desc=$("$TOOL" describe "$CELL" --topodir "$TOPODIR") || exit 2
 	eval "$desc"	# kernel= flavor= paging= topo= percpu= timeout= dtb=
-	[ "$dtb" = 1 ] && die "$CELL: topologies with device-tree edits are not supported by stress yet"
 	KOUT=$(kernel_dir "$kernel" "$flavor")
 	KSRC=$(kernel_src "$kernel")
 	KO=$MHP_BUILD/selftests/$kernel-$flavor/mhp_test.ko
-	# MHP_KERNEL_DIR: a kernel built elsewhere (a mutant, an old build), with
-	# its initrd.cpio and mhp_test.ko next to its Image
+	# MHP_KERNEL_DIR: a kernel built elsewhere (a mutant, an old build: an
+	# O= directory with Image, modroot/ and kernelrelease); stress_build
+	# puts its initrd.cpio and mhp_test.ko next to its Image
 	if [ -n "${MHP_KERNEL_DIR:-}" ]; then
-		KOUT=$(cd "$MHP_KERNEL_DIR" && pwd) ||
+		KOUT=$(cd "$MHP_KERNEL_DIR" 2>/dev/null && pwd) ||
 			die "MHP_KERNEL_DIR=$MHP_KERNEL_DIR: no such directory"
-		[ -f "$KOUT/arch/riscv/boot/Image" ] && [ -f "$KOUT/initrd.cpio" ] &&
-			[ -f "$KOUT/mhp_test.ko" ] ||
-			die "MHP_KERNEL_DIR=$KOUT needs arch/riscv/boot/Image, initrd.cpio and mhp_test.ko"
+		[ -f "$KOUT/arch/riscv/boot/Image" ] ||
+			die "MHP_KERNEL_DIR=$KOUT holds no built kernel (arch/riscv/boot/Image)"
+		export MHP_KERNEL_DIR=$KOUT
 		KO=$KOUT/mhp_test.ko
 	fi
 }
 
-# stress_build: the cell's kernel (only if missing) and initramfs
+# stress_build: the cell's kernel (only if missing) and initramfs; for
+# MHP_KERNEL_DIR the initramfs and the test module built against it
 stress_build() {
-	[ -z "${MHP_KERNEL_DIR:-}" ] || return 0
-	[ -f "$KOUT/arch/riscv/boot/Image" ] ||
+	[ -n "${MHP_KERNEL_DIR:-}" ] || [ -f "$KOUT/arch/riscv/boot/Image" ] ||
 		"$MHP_TOP/ci/build-kernel.sh" "$kernel" "$flavor"
 	"$MHP_TOP/ci/build-initrd.sh" "$kernel" "$flavor"
+	[ -z "${MHP_KERNEL_DIR:-}" ] ||
+		cp "$MHP_BUILD/selftests/$kernel-$flavor/mhp_test.ko" "$KO"
+}
+
+# stress_argv OUT INITRD APPEND SOCK [mhp-cell argv options]: the cell's
+# QEMU command (mhp-cell argv), one word a line, plus what host-driven
+# hotplug needs: maxmem, a virtio-mem device of VMEM on node 0 and, with
+# SOCK, QMP. TODO(lead): spell these in ci/src/qemu_argv.c instead.
+stress_argv() {
+	_o=$1 _i=$2 _a=$3 _s=$4
+	shift 4
+	"$TOOL" argv "$CELL" --topodir "$TOPODIR" --qemu "$QEMU" \
+		--image "$KOUT/arch/riscv/boot/Image" --initrd "$_i" \
+		--append "$_a" --tap "$_o/tap.log" "$@" |
+	awk -v vmem="$vmem_mb" -v sock="$_s" '
+		prev == "-m" { sub(/M$/, ""); print $0 "M,maxmem=" $0 + vmem "M"; prev = ""; next }
+		{ print; prev = $0 }
+		END {
+			print "-L"; print "/usr/share/qemu"
+			print "-object"; print "memory-backend-ram,id=vmem0,size=" vmem "M"
+			print "-device"; print "virtio-mem-pci,id=vm0,memdev=vmem0,node=0,requested-size=0"
+			if (sock != "") { print "-qmp"; print "unix:" sock ",server=on,wait=off" }
+		}'
 }
 
 # stress_boot OUT PLAN APPEND: writes OUT/qemu.argv (QEMU with virtio-mem,
@@ -64,20 +87,21 @@ stress_boot() {
 	sock=$_out/qmp.sock
 	[ ${#sock} -lt 100 ] || sock=$stage/qmp.sock
 	rm -f "$sock"
-	# The cell's QEMU command (mhp-cell argv) plus what host-driven hotplug
-	# needs. TODO(lead): spell these in ci/src/qemu_argv.c instead.
-	"$TOOL" argv "$CELL" --topodir "$TOPODIR" --qemu "$QEMU" \
-		--image "$KOUT/arch/riscv/boot/Image" --initrd "$stage/initrd.cpio" \
-		--append "$_append" --tap "$_out/tap.log" |
-	awk -v vmem="$vmem_mb" -v sock="$sock" '
-		prev == "-m" { sub(/M$/, ""); print $0 "M,maxmem=" $0 + vmem "M"; prev = ""; next }
-		{ print; prev = $0 }
-		END {
-			print "-L"; print "/usr/share/qemu"
-			print "-object"; print "memory-backend-ram,id=vmem0,size=" vmem "M"
-			print "-device"; print "virtio-mem-pci,id=vm0,memdev=vmem0,node=0,requested-size=0"
-			print "-qmp"; print "unix:" sock ",server=on,wait=off"
-		}' >"$_out/qemu.argv"
+	if [ "$dtb" = 1 ]; then
+		# sparse NUMA / pmem: QEMU's own device tree (of this very machine,
+		# virtio-mem included), edited for the topology, as ci/run-cell does
+		stress_argv "$_out" "$stage/initrd.cpio" "$_append" "" \
+			--dumpdtb "$_out/qemu.dtb" | tr '\n' '\0' |
+			xargs -0 sh -c 'exec "$@" >"$0" 2>&1' "$_out/dumpdtb.log" ||
+			die "$CELL: QEMU could not dump its device tree (see $_out/dumpdtb.log)"
+		"$TOOL" dtb "$CELL" --topodir "$TOPODIR" --in "$_out/qemu.dtb" \
+			--out "$_out/cell.dtb" || exit 2
+		dtc -q -I dtb -O dts -o "$_out/cell.dts" "$_out/cell.dtb"
+		stress_argv "$_out" "$stage/initrd.cpio" "$_append" "$sock" \
+			--dtb "$_out/cell.dtb" >"$_out/qemu.argv"
+	else
+		stress_argv "$_out" "$stage/initrd.cpio" "$_append" "$sock" >"$_out/qemu.argv"
+	fi
 	cp "$KOUT/.config" "$_out/kernel.config"
 	cat "$KOUT/kernelrelease" >"$_out/kernelrelease" 2>/dev/null || true
 }

@@ -6,7 +6,7 @@ const struct mhp_op_weight stress_weights[] = {
 	/* host: virtio-mem requested-size over QMP */
 	{ "host", "vmem_grow", 6 },
 	{ "host", "vmem_shrink", 6 },
-	/* two guest hotplug workers, racing each other */
+	/* two guest hotplug workers, racing each other; dax: pmem topologies */
 	{ "gw0", "online", 8 },
 	{ "gw0", "offline", 8 },
 	{ "gw0", "add", 4 },
@@ -14,6 +14,7 @@ const struct mhp_op_weight stress_weights[] = {
 	{ "gw0", "percpu_alloc", 2 },
 	{ "gw0", "percpu_free", 1 },
 	{ "gw0", "hmm", 1 },
+	{ "gw0", "dax", 1 },
 	{ "gw1", "online", 8 },
 	{ "gw1", "offline", 8 },
 	{ "gw1", "add", 4 },
@@ -21,6 +22,7 @@ const struct mhp_op_weight stress_weights[] = {
 	{ "gw1", "percpu_alloc", 2 },
 	{ "gw1", "percpu_free", 1 },
 	{ "gw1", "hmm", 1 },
+	{ "gw1", "dax", 1 },
 	/* load: stress-ng pinned with numactl, pages moved by migratepages */
 	{ "load", "vm", 6 },
 	{ "load", "mmap", 4 },
@@ -30,6 +32,14 @@ const struct mhp_op_weight stress_weights[] = {
 };
 const unsigned int stress_nweights =
 	sizeof(stress_weights) / sizeof(stress_weights[0]);
+
+int stress_kind_known(const char *kind)
+{
+	for (unsigned int i = 0; i < stress_nweights; i++)
+		if (!strcmp(stress_weights[i].kind, kind))
+			return 1;
+	return 0;
+}
 
 int stress_plan(struct mhp_plan *p, uint64_t seed, uint64_t duration_ms)
 {

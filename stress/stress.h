@@ -17,7 +17,7 @@
 
 #include "mhp_plan.h"
 
-#define STRESS_PLAN_VERSION	1
+#define STRESS_PLAN_VERSION	2
 #define STRESS_OPS_PER_SEC	2	/* whole plan, all actors */
 #define STRESS_HOST_ACTOR	"host"
 /* virtio-mem granularity the host actor resizes in */
@@ -39,6 +39,24 @@ static inline int stress_is_host(const char *actor)
 {
 	return !strcmp(actor, STRESS_HOST_ACTOR);
 }
+
+/*
+ * Op kinds left out at execution (EXCLUDE=a,b: riscv_mhp.exclude= on the
+ * guest's command line, --exclude for the host): the plan stays the same,
+ * the ops are logged as skipped. 1 if kind is in the comma list.
+ */
+static inline int stress_kind_listed(const char *list, const char *kind)
+{
+	size_t n = strlen(kind);
+
+	for (const char *p = list; p && *p; p += strcspn(p, ","), p += !!*p)
+		if (!strncmp(p, kind, n) && (p[n] == ',' || !p[n]))
+			return 1;
+	return 0;
+}
+
+/* 1 if some weight-table row has this op kind. */
+int stress_kind_known(const char *kind);
 
 /* The plan of (seed, duration): 0 or -errno. */
 int stress_plan(struct mhp_plan *p, uint64_t seed, uint64_t duration_ms);

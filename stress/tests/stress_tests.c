@@ -59,7 +59,7 @@ static void test_same_seed_same_bytes(void **state)
  */
 #define GOLDEN_SEED	42
 #define GOLDEN_SECS	600
-#define GOLDEN_FNV1A	0x11e2a135d0b5fbf1ULL
+#define GOLDEN_FNV1A	0x023721b8df17cdb6ULL
 
 static void test_golden_plan(void **state)
 {
@@ -67,7 +67,7 @@ static void test_golden_plan(void **state)
 	char *a = plan_text(GOLDEN_SEED, GOLDEN_SECS, &len);
 
 	(void)state;
-	assert_int_equal(STRESS_PLAN_VERSION, 1);
+	assert_int_equal(STRESS_PLAN_VERSION, 2);
 	assert_int_equal(fnv1a(a, len), GOLDEN_FNV1A);
 	free(a);
 }
@@ -123,6 +123,20 @@ static void test_every_actor_drawn(void **state)
 	mhp_plan_free(&p);
 }
 
+static void test_exclude_list(void **state)
+{
+	(void)state;
+	assert_true(stress_kind_listed("hmm", "hmm"));
+	assert_true(stress_kind_listed("dax,hmm", "hmm"));
+	assert_true(stress_kind_listed("hmm,dax", "dax"));
+	assert_false(stress_kind_listed("hmm", "hm"));
+	assert_false(stress_kind_listed("hmmm,xhmm", "hmm"));
+	assert_false(stress_kind_listed("", "hmm"));
+	assert_false(stress_kind_listed(NULL, "hmm"));
+	assert_true(stress_kind_known("hmm") && stress_kind_known("vmem_grow"));
+	assert_false(stress_kind_known("bogus"));
+}
+
 static void test_normalize(void **state)
 {
 	char out[256];
@@ -171,6 +185,7 @@ int main(void)
 		cmocka_unit_test(test_other_seed_other_plan),
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_every_actor_drawn),
+		cmocka_unit_test(test_exclude_list),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_signature),
 	};
