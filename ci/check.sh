@@ -1,7 +1,8 @@
 #!/bin/sh
 # check.sh: what `make check` runs. Each step counts as passed or failed;
 # the last line is "check: N passed, N failed".
-#  1. unit tests of the host harness (cmocka)
+#  1. unit tests of the host harness and the stress engine (cmocka), and
+#     the nightly workflow's structure (ci/check-workflow)
 #  2. the selftests built natively and run on this host as they are: every
 #     destructive test must skip (no opt-in token here) and run_tests exit 0
 #  3. the default kernel and guest root (cached), the selftests cross-built
@@ -42,6 +43,18 @@ else
 	[ "$urc" = 0 ] || grep -B2 'FAILED\|ERROR' "$RUN/unit.log" | head -20
 	passed=$((passed + up)); failed=$((failed + uf))
 fi
+
+# ... the stress engine's (same seed, same plan bytes; signatures)
+make -s -C "$MHP_TOP" stress-unit >"$RUN/stress-unit.log" 2>&1
+src=$?
+[ "$src" = 0 ] || tail -20 "$RUN/stress-unit.log"
+result "stress engine unit tests ($(grep -c '^\[       OK \]' "$RUN/stress-unit.log") ok)" $src
+
+# ... and the nightly workflow with the cell list it runs
+python3 "$MHP_TOP/ci/check-workflow" >"$RUN/workflow.log" 2>&1
+wrc=$?
+[ "$wrc" = 0 ] || grep -v ': ok ' "$RUN/workflow.log"
+result "nightly workflow and ci/matrix (ci/check-workflow)" $wrc
 
 # 2. the selftests on this host: must skip destructive work and exit 0
 K=6.12

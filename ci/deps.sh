@@ -20,7 +20,7 @@ PIN=/etc/apt/preferences.d/riscv-mhp
 PKGS_BASE="make gcc gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 binutils-riscv64-linux-gnu flex bison bc cpio kmod rsync libelf-dev libssl-dev
 ccache perl python3 xz-utils zstd device-tree-compiler libfdt-dev
-libjson-c-dev libcmocka-dev pkgconf mmdebstrap arch-test debootstrap dpkg-dev
+python3-yaml libjson-c-dev libcmocka-dev pkgconf mmdebstrap arch-test debootstrap dpkg-dev
 linux-source-6.1 linux-source-6.12
 libglib2.0-dev libpixman-1-dev zlib1g-dev ninja-build gnuplot-nox"
 PKGS_BPO="qemu-system-riscv qemu-user-static opensbi meson python3-pycotap"
