@@ -144,10 +144,17 @@ build_mutant() { # NAME -> prints the mutant's O= directory
 }
 
 # --- runs ---------------------------------------------------------------
+# ci/run-cell runs in the background so that a TERM to this script reaches
+# it too: run-cell stops its own QEMU, and nothing is left behind
+child=
+trap 'if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null; wait "$child"; fi; exit 130' INT TERM HUP
 run_one() { # KDIR CELL APPEND DIR -> rc of ci/run-cell (0 PASS, 1 FAIL)
-	_rc=0
 	MHP_QUIET=1 MHP_KERNEL_DIR=$1 APPEND=$3 "$MHP_TOP/ci/run-cell" "$2" "$4" \
-		>"$4.log" 2>&1 || _rc=$?
+		>"$4.log" 2>&1 &
+	child=$!
+	_rc=0
+	wait "$child" || _rc=$?
+	child=
 	return "$_rc"
 }
 
