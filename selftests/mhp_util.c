@@ -315,7 +315,9 @@ int kconfig_enabled(const char *sym)
 		found = !strncmp(line, want, n) && (line[n] == 'y' || line[n] == 'm');
 	while (fgets(line, sizeof(line), f))
 		;	/* let zcat finish */
-	return pclose(f) && !found ? -1 : found;
+	if (pclose(f) && !found)
+		return -1;	/* zcat failed: unknown, not "off" */
+	return found;
 }
 
 void cmdline_value(const char *key, char *out, size_t sz)
