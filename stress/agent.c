@@ -65,23 +65,10 @@ static void emit(const char *fmt, ...)
 static const char *errname(int rc)
 {
 	static char buf[16];
+	const char *name = rc ? strerrorname_np(-rc) : "0";
 
-	switch (-rc) {
-	case 0: return "0";
-	case EINVAL: return "EINVAL";
-	case EBUSY: return "EBUSY";
-	case ENOMEM: return "ENOMEM";
-	case EINTR: return "EINTR";
-	case EAGAIN: return "EAGAIN";
-	case EEXIST: return "EEXIST";
-	case ENOENT: return "ENOENT";
-	case ENOSPC: return "ENOSPC";
-	case ERANGE: return "ERANGE";
-	case ESRCH: return "ESRCH";
-	case EIO: return "EIO";
-	case EPERM: return "EPERM";
-	case ENXIO: return "ENXIO";
-	}
+	if (name)
+		return name;
 	snprintf(buf, sizeof(buf), "E%d", -rc);
 	return buf;
 }

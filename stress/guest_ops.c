@@ -150,6 +150,18 @@ static const char *vanished(const struct target *t)
 
 /* --- online / offline -------------------------------------------------- */
 
+/*
+ * sysfs answers ENODEV when the block is unregistered while we write its
+ * state: expected only if it is really gone, and only virtio-mem may
+ * take a block we hold the lock of.
+ */
+static const char *block_gone_inv(const struct target *t)
+{
+	if (block_exists(t->block))
+		return "ENODEV for a block that still exists";
+	return vanished(t);
+}
+
 static const char *const zone_choice[] = {
 	"online", "online_movable", "online_kernel"
 };
@@ -179,6 +191,8 @@ static const char *online_inv(struct target *t, int rc)
 	/* virtio-mem denies onlining a block it is unplugging (NOTIFY_BAD) */
 	if (rc == -EPERM && !virtio_mem_block(t))
 		return "EPERM for a block virtio-mem does not own";
+	if (rc == -ENODEV)
+		return block_gone_inv(t);
 	if (rc)
 		return NULL;
 	if (!block_exists(t->block))
@@ -216,6 +230,8 @@ static int offline_act(struct target *t)
 
 static const char *offline_inv(struct target *t, int rc)
 {
+	if (rc == -ENODEV)
+		return block_gone_inv(t);
 	if (rc)
 		return NULL;
 	if (!block_exists(t->block))
@@ -669,6 +685,7 @@ static int stressor_act(struct target *t)
 	argv[n++] = "--timeout";
 	argv[n++] = secs;
 	argv[n++] = "--oom-avoid";
+	argv[n++] = "--no-oom-adjust";	/* stays killable: see below */
 	if (!strcmp(t->how, "vm")) {
 		argv[n++] = "--vm";
 		argv[n++] = "1";
@@ -698,8 +715,20 @@ static int stressor_act(struct target *t)
 	if (pid < 0)
 		return -errno;
 	if (!pid) {
-		int fd = open("/dev/null", O_RDWR);
+		int fd = open("/proc/self/oom_score_adj", O_WRONLY);
 
+		/*
+		 * The agent is OOM-proof (-1000) and children inherit it; load
+		 * must not be, or a node run dry by load leaves the OOM killer
+		 * nothing to kill and the kernel panics ("System is deadlocked
+		 * on memory"): a harness failure, not the kernel's.
+		 */
+		if (fd >= 0) {
+			if (write(fd, "0", 1) < 0)
+				_exit(126);
+			close(fd);
+		}
+		fd = open("/dev/null", O_RDWR);
 		setpgid(0, 0);
 		if (fd >= 0) {
 			dup2(fd, 0);
@@ -756,8 +785,9 @@ static int migrate_act(struct target *t)
 
 /* --- the table ----------------------------------------------------------- */
 
-static const int ok_online[] = { EINVAL, EBUSY, ENOMEM, EINTR, EPERM, 0 };
-static const int ok_offline[] = { EBUSY, EAGAIN, EINVAL, ENOMEM, EINTR, 0 };
+/* ENODEV: the block went away during the write (see block_gone_inv()) */
+static const int ok_online[] = { EINVAL, EBUSY, ENOMEM, EINTR, EPERM, ENODEV, 0 };
+static const int ok_offline[] = { EBUSY, EAGAIN, EINVAL, ENOMEM, EINTR, ENODEV, 0 };
 static const int ok_add[] = { EEXIST, ENOMEM, EBUSY, EINTR, 0 };
 static const int ok_remove[] = { EBUSY, EAGAIN, ENOMEM, EINTR, 0 };
 static const int ok_percpu[] = { ENOMEM, ENOSPC, 0 };

@@ -46,24 +46,15 @@ stress_build() {
 }
 
 # stress_argv OUT INITRD APPEND SOCK [mhp-cell argv options]: the cell's
-# QEMU command (mhp-cell argv), one word a line, plus what host-driven
-# hotplug needs: maxmem, a virtio-mem device of VMEM on node 0 and, with
-# SOCK, QMP. TODO(lead): spell these in ci/src/qemu_argv.c instead.
+# QEMU command (mhp-cell argv), one word a line, with a virtio-mem device
+# of VMEM on node 0 and, with SOCK, QMP, for host-driven hotplug
 stress_argv() {
 	_o=$1 _i=$2 _a=$3 _s=$4
 	shift 4
 	"$TOOL" argv "$CELL" --topodir "$TOPODIR" --qemu "$QEMU" \
 		--image "$KOUT/arch/riscv/boot/Image" --initrd "$_i" \
-		--append "$_a" --tap "$_o/tap.log" "$@" |
-	awk -v vmem="$vmem_mb" -v sock="$_s" '
-		prev == "-m" { sub(/M$/, ""); print $0 "M,maxmem=" $0 + vmem "M"; prev = ""; next }
-		{ print; prev = $0 }
-		END {
-			print "-L"; print "/usr/share/qemu"
-			print "-object"; print "memory-backend-ram,id=vmem0,size=" vmem "M"
-			print "-device"; print "virtio-mem-pci,id=vm0,memdev=vmem0,node=0,requested-size=0"
-			if (sock != "") { print "-qmp"; print "unix:" sock ",server=on,wait=off" }
-		}'
+		--append "$_a" --tap "$_o/tap.log" --vmem "${vmem_mb}M" \
+		${_s:+--qmp "$_s"} "$@"
 }
 
 # stress_boot OUT PLAN APPEND: writes OUT/qemu.argv (QEMU with virtio-mem,

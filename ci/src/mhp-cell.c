@@ -8,6 +8,9 @@
  *                                      the guest's own output goes to F
  *             [--dumpdtb F | --dtb F]  (only dump QEMU's device tree to F |
  *                                      boot with the edited tree F)
+ *             [--vmem SIZE] [--qmp SOCK]
+ *                                      a virtio-mem device of SIZE on node 0
+ *                                      (our QEMU); QMP on unix socket SOCK
  *   mhp-cell dtb CELL --in QEMU.dtb --out CELL.dtb
  *                                      edit QEMU's device tree for the
  *                                      topology (describe says dtb=1)
@@ -174,6 +177,8 @@ int main(int argc, char **argv)
 		{ "dtb", required_argument, NULL, 'd' },
 		{ "in", required_argument, NULL, 'I' },
 		{ "out", required_argument, NULL, 'O' },
+		{ "vmem", required_argument, NULL, 'v' },
+		{ "qmp", required_argument, NULL, 'Q' },
 		{ 0 }
 	};
 	struct cell c;
@@ -193,6 +198,11 @@ int main(int argc, char **argv)
 		case 'd': files.dtb = optarg; break;
 		case 'I': dtb_in = optarg; break;
 		case 'O': dtb_out = optarg; break;
+		case 'v':
+			if (parse_size(optarg, &files.vmem) || files.vmem % (128 << 20))
+				die("--vmem wants a multiple of 128M, like 1G or 512M, not '%s'", optarg);
+			break;
+		case 'Q': files.qmp = optarg; break;
 		default: exit(2);
 		}
 	}

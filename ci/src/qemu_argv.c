@@ -87,7 +87,11 @@ void qemu_argv(const struct cell *c, const struct topo *t,
 	argv_add(out, "-smp");
 	argv_add(out, "%u", t->cpus);
 	argv_add(out, "-m");
-	argv_add(out, "%" PRIu64 "M", MiB(topo_span(t)));
+	if (f->vmem)	/* device memory is the space above RAM up to maxmem */
+		argv_add(out, "%" PRIu64 "M,maxmem=%" PRIu64 "M", MiB(topo_span(t)),
+			 MiB(topo_span(t) + f->vmem));
+	else
+		argv_add(out, "%" PRIu64 "M", MiB(topo_span(t)));
 	for (unsigned int i = 0; i < t->nr_nodes; i++) {
 		const struct topo_node *n = &t->node[i];
 		char cpus[32];
@@ -126,6 +130,23 @@ void qemu_argv(const struct cell *c, const struct topo *t,
 		argv_add(out, "-device");
 		argv_add(out, "virtconsole,chardev=mhptap");
 	}
+	if (f->vmem) {
+		/* starts empty: the host grows and shrinks it over QMP */
+		argv_add(out, "-object");
+		argv_add(out, "memory-backend-ram,id=vmem0,size=%" PRIu64 "M", MiB(f->vmem));
+		argv_add(out, "-device");
+		argv_add(out, "virtio-mem-pci,id=vm0,memdev=vmem0,node=0,requested-size=0");
+	}
+	if (f->qmp) {
+		argv_add(out, "-qmp");
+		argv_add(out, "unix:%s,server=on,wait=off", f->qmp);
+	}
+	/*
+	 * Firmware (OpenSBI) from Debian's qemu-system-data: our own QEMU
+	 * build (make qemu) is not installed and would not find it.
+	 */
+	argv_add(out, "-L");
+	argv_add(out, "/usr/share/qemu");
 	argv_add(out, "-no-reboot");
 	argv_add(out, "-kernel");
 	argv_add(out, "%s", f->image);

@@ -7,6 +7,7 @@
 #define MHP_QEMU_ARGV_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cell.h"
 #include "topo.h"
@@ -22,6 +23,8 @@ struct boot_files {
 	const char *tap;	/* file for the guest's own output (hvc0), or NULL */
 	const char *dumpdtb;	/* only dump QEMU's device tree to this file */
 	const char *dtb;	/* boot with this (edited) device tree */
+	uint64_t vmem;		/* bytes of virtio-mem on node 0 (patched QEMU), or 0 */
+	const char *qmp;	/* QMP unix socket path, or NULL */
 };
 
 struct argv {

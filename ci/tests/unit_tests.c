@@ -221,6 +221,32 @@ static void argv_numa_and_cmdline(void **state)
 	argv_free(&a);
 }
 
+static void argv_virtio_mem(void **state)
+{
+	struct boot_files f = { .qemu = "qemu", .image = "Image", .initrd = "initrd",
+				.vmem = 1ULL << 30, .qmp = "/r/qmp.sock" };
+	struct argv a = { 0 };
+	struct cell c;
+	struct topo t;
+
+	(void)state;
+	assert_int_equal(cell_parse("6.12-plain-sv48-t", &c, err, sizeof(err)), 0);
+	assert_int_equal(topo_parse("memory 2G\n", &t, err, sizeof(err)), 0);
+	qemu_argv(&c, &t, &f, &a);
+	assert_string_equal(arg_after(&a, "-m", 0), "2048M,maxmem=3072M");
+	assert_string_equal(arg_after(&a, "-object", 0), "memory-backend-ram,id=vmem0,size=1024M");
+	assert_string_equal(arg_after(&a, "-device", 0),
+			    "virtio-mem-pci,id=vm0,memdev=vmem0,node=0,requested-size=0");
+	assert_string_equal(arg_after(&a, "-qmp", 0), "unix:/r/qmp.sock,server=on,wait=off");
+	assert_string_equal(arg_after(&a, "-L", 0), "/usr/share/qemu");
+	argv_free(&a);
+	build("6.12-plain-sv48-t", "memory 2G\n", &a);	/* none of it by default */
+	assert_string_equal(arg_after(&a, "-m", 0), "2048M");
+	assert_null(arg_after(&a, "-qmp", 0));
+	assert_null(strstr(arg_after(&a, "-device", 0), "virtio-mem"));
+	argv_free(&a);
+}
+
 /* --- verdicts ------------------------------------------------------------ */
 
 static const char *const good_console[] = {
@@ -634,6 +660,7 @@ int main(void)
 		cmocka_unit_test(sizes_parse),
 		cmocka_unit_test(argv_paging_modes),
 		cmocka_unit_test(argv_numa_and_cmdline),
+		cmocka_unit_test(argv_virtio_mem),
 		cmocka_unit_test(argv_sparse_numa),
 		cmocka_unit_test(dtb_sparse_and_pmem),
 		cmocka_unit_test(dtb_pmem_misses_qemu_fdt),
