@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,6 +12,16 @@
 
 #include "kselftest.h"
 #include "mhp_util.h"
+
+/*
+ * Into a pipe (the kselftest runner, a serial console) stdout is fully
+ * buffered: a kernel panic would swallow every line since the last flush,
+ * the op log that replays it included. Line-buffer it before main().
+ */
+__attribute__((constructor)) static void stdout_line_buffered(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
 
 int read_str(const char *path, char *buf, size_t sz)
 {
@@ -298,6 +309,23 @@ int kmsg_find(const char *needle, char *out, size_t sz)
 	}
 	close(fd);
 	return found;
+}
+
+void kmsg_note(const char *fmt, ...)
+{
+	char buf[512];
+	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC), n;
+	va_list ap;
+
+	if (fd < 0)
+		return;
+	n = snprintf(buf, sizeof(buf), "<5>riscv_mhp: ");
+	va_start(ap, fmt);
+	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
+	va_end(ap);
+	if (write(fd, buf, strlen(buf)) < 0)
+		;	/* best effort: the TAP output has it too */
+	close(fd);
 }
 
 int kconfig_enabled(const char *sym)

@@ -90,6 +90,12 @@ const char *mhp_destructive_refusal(void);
  */
 int kmsg_find(const char *needle, char *out, size_t sz);
 /*
+ * A line into the kernel log ("riscv_mhp: ..."), next to what the kernel
+ * says: it reaches the console even when a panic loses the test's own
+ * output still on its way through the kselftest runner's pipe.
+ */
+void kmsg_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/*
  * Is CONFIG_<sym> set (=y or =m) in the running kernel? From
  * /proc/config.gz (IKCONFIG_PROC): 1 yes, 0 no, -1 unknown.
  */

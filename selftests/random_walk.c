@@ -412,12 +412,14 @@ int main(int argc, char **argv)
 	why = mhp_require(MHP_NEED_DESTRUCTIVE | MHP_NEED_HIDDEN, &env);
 	if (why)
 		ksft_exit_skip("%s\n", why);
+	/* first: whatever the kernel does next, the seed is on record */
+	ksft_print_msg("seed 0x%016" PRIx64 ", %u ops; replay: KSELFTEST_RANDOM_WALK_ARGS=\"--seed 0x%016" PRIx64 " --ops %u\"\n",
+		       plan.seed, plan.n, plan.seed, plan.n);
+	kmsg_note("random_walk seed 0x%016" PRIx64 ", %u ops\n", plan.seed, plan.n);
 	sigaction(SIGALRM, &sa, NULL);
 	hmm_missing = hmm_available();
 	if (hmm_missing)
 		ksft_print_msg("hmm ops are skipped: %s\n", hmm_missing);
-	ksft_print_msg("seed 0x%016" PRIx64 ", %u ops; replay: KSELFTEST_RANDOM_WALK_ARGS=\"--seed 0x%016" PRIx64 " --ops %u\"\n",
-		       plan.seed, plan.n, plan.seed, plan.n);
 	model_init();
 	kernel_health_begin(&health);
 	ksft_set_plan(2);
@@ -436,6 +438,8 @@ int main(int argc, char **argv)
 			failed = 1;
 			break;
 		}
+		/* the console shows which op the kernel was in when it broke */
+		kmsg_note("random_walk op %u %s\n", op->idx, op->kind);
 		rc = k->run(op->r, &o);
 		executed++;
 		ksft_print_msg("op %u %s r=0x%016" PRIx64 ": %s%s\n", op->idx, op->kind, op->r,
