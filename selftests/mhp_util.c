@@ -323,8 +323,9 @@ void kmsg_note(const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	va_end(ap);
-	if (write(fd, buf, strlen(buf)) < 0)
-		;	/* best effort: the TAP output has it too */
+	/* best effort: the TAP output has it too */
+	if (write(fd, buf, strlen(buf)) < 0) {
+	}
 	close(fd);
 }
 

@@ -91,21 +91,7 @@ static int memhotplug_active(void)
 	return !access(MEMHOTPLUG_FLAG, F_OK);
 }
 
-/* Serialise the guest workers on one block (act + inv); -1 on error. */
-static int lock_block(int id)
-{
-	char p[96];
-	int fd;
-
-	snprintf(p, sizeof(p), AGENT_RUN "/block.%d", id);
-	fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-	if (fd >= 0 && flock(fd, LOCK_EX)) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
-}
-
+/* An exclusive lock among the guest workers (AGENT_RUN/NAME.lock); -1 on error. */
 static int lock_name(const char *name)
 {
 	char p[96];
@@ -118,6 +104,15 @@ static int lock_name(const char *name)
 		fd = -1;
 	}
 	return fd;
+}
+
+/* Serialise the guest workers on one block (act + inv). */
+static int lock_block(int id)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "block.%d", id);
+	return lock_name(name);
 }
 
 /* Take the block's lock and check it is still in state want. */
