@@ -92,7 +92,8 @@ int kmsg_find(const char *needle, char *out, size_t sz);
 /*
  * A line into the kernel log ("riscv_mhp: ..."), next to what the kernel
  * says: it reaches the console even when a panic loses the test's own
- * output still on its way through the kselftest runner's pipe.
+ * output still on its way through the kselftest runner's pipe. Only in
+ * our guests (the opt-in token); elsewhere nothing.
  */
 void kmsg_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /*
