@@ -304,7 +304,17 @@ static void test_no_leak(void)
 	free0 = meminfo_kb(-1, "MemFree");
 	for (int i = 0; i < LEAK_CYCLES && !bad; i++)
 		bad += cycle(&env.hidden[0], env.hidden[0].node, "online_movable") != 0;
+	/*
+	 * A leak stays; the guest's own noise (a udev worker, pcp lists,
+	 * page cache) comes and goes: judge the best of a few seconds.
+	 */
 	free1 = meminfo_kb(-1, "MemFree");
+	for (int i = 0; i < 10 && free1 < free0 - slack; i++) {
+		usleep(500000);
+		write_str("/proc/sys/vm/drop_caches", "3");
+		if (meminfo_kb(-1, "MemFree") > free1)
+			free1 = meminfo_kb(-1, "MemFree");
+	}
 	ksft_test_result(!bad && free1 >= free0 - slack,
 			 "%d cycles: MemFree %lld -> %lld kB (slack %lld kB)\n",
 			 LEAK_CYCLES, free0, free1, slack);

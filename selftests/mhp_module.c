@@ -136,19 +136,12 @@ static int request(const char *file, const char *fmt, ...)
 {
 	char path[128], buf[96];
 	va_list ap;
-	int fd, rc = 0, len;
 
 	va_start(ap, fmt);
-	len = vsnprintf(buf, sizeof(buf), fmt, ap);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
 	snprintf(path, sizeof(path), MHP_TEST_DEBUGFS "/%s", file);
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, buf, len) < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
+	return write_str(path, buf);
 }
 
 int mhp_add(uint64_t start, uint64_t size, int node)

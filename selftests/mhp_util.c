@@ -103,19 +103,24 @@ int block_attr(int id, const char *attr, char *buf, size_t sz)
 	return read_str(path, buf, sz);
 }
 
-int block_set_state(int id, const char *state)
+int write_str(const char *path, const char *s)
 {
-	char path[128];
-	int fd, rc = 0;
+	int fd = open(path, O_WRONLY), rc = 0;
 
-	snprintf(path, sizeof(path), SYSFS_MEMORY "/memory%d/state", id);
-	fd = open(path, O_WRONLY);
 	if (fd < 0)
 		return -errno;
-	if (write(fd, state, strlen(state)) < 0)
+	if (write(fd, s, strlen(s)) < 0)
 		rc = -errno;
 	close(fd);
 	return rc;
+}
+
+int block_set_state(int id, const char *state)
+{
+	char path[128];
+
+	snprintf(path, sizeof(path), SYSFS_MEMORY "/memory%d/state", id);
+	return write_str(path, state);
 }
 
 int block_state_is(int id, const char *want)

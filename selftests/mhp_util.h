@@ -23,6 +23,8 @@
 /* 0 or -errno. The value is NUL-terminated, trailing newline removed. */
 int read_str(const char *path, char *buf, size_t sz);
 int read_u64(const char *path, int base, uint64_t *out);
+/* Write s to a sysfs/procfs file: 0 or -errno. */
+int write_str(const char *path, const char *s);
 
 /* Bytes per memory block, 0 if the kernel has no memory-block sysfs. */
 uint64_t memory_block_size(void);

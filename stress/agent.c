@@ -155,13 +155,8 @@ static int run_actor(const struct mhp_plan *p, const char *actor, int64_t t0,
 
 static void protect_from_oom(void)
 {
-	int fd = open("/proc/self/oom_score_adj", O_WRONLY);
-
-	if (fd >= 0) {
-		if (write(fd, "-1000", 5) < 0)
-			perror("oom_score_adj");
-		close(fd);
-	}
+	if (write_str("/proc/self/oom_score_adj", "-1000"))
+		perror("oom_score_adj");
 }
 
 static int run_plan(const char *path)

@@ -86,15 +86,10 @@ static int bare_state(int id, const char *state, const char *kind)
 {
 	char p[96];
 	int64_t t0 = now_us();
-	int fd, rc = 0;
+	int rc;
 
 	snprintf(p, sizeof(p), SYSFS_MEMORY "/memory%d/state", id);
-	fd = open(p, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, state, strlen(state)) < 0)
-		rc = -errno;
-	close(fd);
+	rc = write_str(p, state);
 	sample(kind, now_us() - t0, rc);
 	return rc;
 }

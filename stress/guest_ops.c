@@ -710,7 +710,7 @@ static int stressor_act(struct target *t)
 	if (pid < 0)
 		return -errno;
 	if (!pid) {
-		int fd = open("/proc/self/oom_score_adj", O_WRONLY);
+		int fd;
 
 		/*
 		 * The agent is OOM-proof (-1000) and children inherit it; load
@@ -718,11 +718,8 @@ static int stressor_act(struct target *t)
 		 * nothing to kill and the kernel panics ("System is deadlocked
 		 * on memory"): a harness failure, not the kernel's.
 		 */
-		if (fd >= 0) {
-			if (write(fd, "0", 1) < 0)
-				_exit(126);
-			close(fd);
-		}
+		if (write_str("/proc/self/oom_score_adj", "0"))
+			_exit(126);
 		fd = open("/dev/null", O_RDWR);
 		setpgid(0, 0);
 		if (fd >= 0) {
