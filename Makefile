@@ -104,7 +104,11 @@ $(HOST)/mhp-stress: $(STRESS_HOST_SRC) $(wildcard stress/*.h selftests/*.h)
 	@mkdir -p $(HOST)
 	gcc $(HOST_CFLAGS) -Iselftests -o $@ $(STRESS_HOST_SRC) -ljson-c
 
-$(BUILD)/stress/mhp-agent: $(STRESS_AGENT_SRC) $(wildcard stress/*.h selftests/*.h)
+$(STRESS_KSRC)/tools/testing/selftests/kselftest.h:
+	@MHP_SOURCE_ONLY=1 ci/build-kernel.sh 6.12 plain
+
+$(BUILD)/stress/mhp-agent: $(STRESS_AGENT_SRC) $(wildcard stress/*.h selftests/*.h) \
+		| $(STRESS_KSRC)/tools/testing/selftests/kselftest.h
 	@mkdir -p $(BUILD)/stress
 	riscv64-linux-gnu-gcc -static -D_GNU_SOURCE -std=gnu11 -Wall -Wextra -O2 -g \
 		-Iselftests -I$(STRESS_KSRC)/tools/testing/selftests -I$(STRESS_KSRC) \

@@ -17,6 +17,9 @@ ROOTFS=$MHP_BUILD/rootfs/rootfs.cpio
 STOUT=$MHP_BUILD/selftests/$K-$F
 
 [ -f "$KOUT/arch/riscv/boot/Image" ] || die "kernel $K-$F is not built: run 'make kernel KERNEL=$K FLAVOR=$F'"
+# a new clone's first cell (make cell, bugcheck, stress): the guest root
+# comes from MHP_CACHE in seconds, or mmdebstrap builds it
+[ -f "$ROOTFS" ] || "$MHP_TOP/ci/build-rootfs.sh" >&2
 [ -f "$ROOTFS" ] || die "guest root missing ($ROOTFS): run 'make rootfs'"
 
 mkdir -p "$STOUT"

@@ -8,6 +8,9 @@
 # builds Image, vmlinux and modules out of tree with ccache into
 # build/kernel/KERNEL-FLAVOR. Cached: does nothing when inputs are unchanged.
 #
+# MHP_SOURCE_ONLY=1 stops after the source tree (the stress agent needs
+# only its kselftest.h).
+#
 # MHP_KCONFIG_RELAX=1 reports fragment values that did not stick instead of
 # failing (used when bisecting a patch series whose early prefixes cannot
 # yet offer every option).
@@ -53,6 +56,7 @@ if [ "$(cat "$SRC.stamp" 2>/dev/null)" != "$want" ]; then
 	fi
 	echo "$want" >"$SRC.stamp"
 fi
+[ "${MHP_SOURCE_ONLY:-0}" != 1 ] || exit 0
 
 # --- config -----------------------------------------------------------
 frags="$FRAGS/base.config $FRAGS/hotplug.config $FRAGS/numa.config"

@@ -52,6 +52,7 @@ die() { printf 'mutants: error: %s\n' "$*" >&2; exit 2; }
 [ -f "$TARBALL" ] || die "$TARBALL missing: run 'make deps'"
 command -v "$QEMU" >/dev/null || die "$QEMU not found: run 'make deps'"
 command -v fdtput >/dev/null || die "fdtput not found (device-tree-compiler)"
+[ -x "$BUSYBOX" ] || "$TOP/ci/build-rootfs.sh" >&2
 [ -x "$BUSYBOX" ] || die "guest root missing ($BUSYBOX): run 'make rootfs'"
 
 # mutant table: NAME|subject words of the dropped patch|proof
