@@ -66,10 +66,10 @@ selftests:
 		OUTPUT=$(CURDIR)/$(BUILD)/selftests/$(KERNEL)-$(FLAVOR) \
 		ARCH=riscv CROSS_COMPILE=riscv64-linux-gnu- all
 
-cell: host-tools
+cell: deps host-tools
 	@ci/run-cell $(CELL)
 
-matrix: host-tools
+matrix: deps host-tools
 	@ci/run-matrix
 
 report:
@@ -87,7 +87,7 @@ check: deps
 	@ci/check.sh
 
 # QEMU with our riscv virtio-mem patch (qemu/patches): build/qemu/bin/
-qemu:
+qemu: deps
 	@qemu/build.sh
 
 # The stress engine (stress/): host tool and the guest agent (riscv64,
@@ -129,7 +129,7 @@ stress-unit: $(HOST)/stress-tests $(HOST)/mhp-stress
 		echo "stress-unit: mhp-stress plan 42 600, twice: identical plan files"; \
 		rc=$$?; rm -rf $$t; exit $$rc
 
-stress-tools: $(HOST)/mhp-stress $(BUILD)/stress/mhp-agent $(HOST)/mhp-cell
+stress-tools: deps $(HOST)/mhp-stress $(BUILD)/stress/mhp-agent $(HOST)/mhp-cell
 
 # make stress CELL=... SEED=... DURATION=seconds [EXCLUDE=kind,...]
 # [MHP_KERNEL_DIR=O= dir of another kernel]
@@ -149,17 +149,17 @@ bench: stress-tools
 	@stress/bench
 
 # make bugcheck [BUG="name ..."]: kernel/bugs/NAME mutants vs. the suite
-bugcheck: host-tools
+bugcheck: deps host-tools
 	@kernel/bugcheck.sh $(BUG)
 
 kernel-lint:
 	@kernel/lint.sh
 
-kernel-bisect:
+kernel-bisect: deps
 	@kernel/bisect.sh
 
 # make kernel-mutants [MUTANT="pmd-dtor pcpu-page"]: kernel/mutants.sh
-kernel-mutants:
+kernel-mutants: deps
 	@kernel/mutants.sh $(MUTANT)
 
 clean:
