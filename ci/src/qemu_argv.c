@@ -50,9 +50,11 @@ void cell_cmdline(const struct cell *c, const struct topo *t,
 	/*
 	 * The first oops ends the guest (oops=panic, panic=-1 and QEMU's
 	 * -no-reboot): it is the signature; what follows is noise and hangs.
-	 * New memory stays offline: the tests choose its zone.
+	 * New memory stays offline: the tests choose its zone. earlycon
+	 * (the UART of the device tree's stdout-path) shows a crash before
+	 * the console is up, which would otherwise look like a silent hang.
 	 */
-	len = snprintf(buf, sz, "console=ttyS0 oops=panic panic=-1 memhp_default_state=offline %s riscv_mhp.paging=%s",
+	len = snprintf(buf, sz, "console=ttyS0 earlycon oops=panic panic=-1 memhp_default_state=offline %s riscv_mhp.paging=%s",
 		       MHP_DESTRUCTIVE_TOKEN, paging_name(c->paging));
 	/*
 	 * mem= counts RAM, not addresses: gaps and pmem are not RAM. Nor

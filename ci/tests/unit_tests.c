@@ -214,6 +214,7 @@ static void argv_numa_and_cmdline(void **state)
 	assert_non_null(strstr(cmd, " mem=1534M"));
 	assert_non_null(strstr(cmd, " memhp_default_state=offline"));
 	assert_non_null(strstr(cmd, " oops=panic panic=-1"));
+	assert_non_null(strstr(cmd, " earlycon "));
 	assert_non_null(strstr(cmd, " percpu_alloc=page"));
 	assert_non_null(strstr(cmd, "riscv_mhp.paging=sv48"));
 	assert_non_null(strstr(cmd, " extra=1"));
