@@ -22,7 +22,7 @@ binutils-riscv64-linux-gnu flex bison bc cpio kmod rsync libelf-dev libssl-dev
 ccache perl python3 xz-utils zstd device-tree-compiler libfdt-dev
 python3-yaml libjson-c-dev libcmocka-dev pkgconf mmdebstrap arch-test debootstrap dpkg-dev
 linux-source-6.1 linux-source-6.12
-libglib2.0-dev libpixman-1-dev zlib1g-dev ninja-build gnuplot-nox"
+libglib2.0-dev libpixman-1-dev zlib1g-dev ninja-build python3-venv gnuplot-nox"
 PKGS_BPO="qemu-system-riscv qemu-user-static opensbi meson python3-pycotap"
 PKGS_TRIXIE="virtme-ng"
 

@@ -37,7 +37,7 @@ for cmd in "$@"; do
 	log=$DIR.$(echo "$cmd" | tr ' ' _).$(date +%H%M%S).log
 	say "in the chroot: $cmd (log: $log)"
 	t0=$(date +%s)
-	(inside "cd /src/riscv-mhp && $cmd"; echo "fresh: exit=$?") 2>&1 | tee "$log" |
+	(rc=0; inside "cd /src/riscv-mhp && $cmd" || rc=$?; echo "fresh: exit=$rc") 2>&1 | tee "$log" |
 		grep --line-buffered -E '^\[[a-z]+\]|passed|: (PASS|FAIL)|^fresh:'
 	say "$cmd: $(sed -n 's/^fresh: //p' "$log") after $(($(date +%s) - t0))s"
 done
