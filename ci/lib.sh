@@ -56,6 +56,16 @@ guest_output_matches() {
 	cat "$1/console.log" "$1/tap.log" 2>/dev/null | grep -aqE "$2"
 }
 
+# say_known_bug CELL CELL_DIR: name the recorded kernel bug (ci/known-failures)
+# that a failed run of CELL shows, if any. Always returns 0.
+say_known_bug() {
+	known_failures | while IFS='|' read -r _kcell _ _sig _what; do
+		if [ "$_kcell" = "$1" ] && guest_output_matches "$2" "$_sig"; then
+			say "known kernel bug (ci/known-failures): $_what"
+		fi
+	done
+}
+
 # run_with_progress LOG LABEL CMD...: run CMD with its output in LOG and a
 # progress line every 30 s (elapsed time and the log's last line) so long
 # steps never look hung; returns CMD's status and shows the log tail on failure.
