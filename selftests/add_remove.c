@@ -261,17 +261,10 @@ static long long processes_pgtables_kb(void)
 static int kernel_pgtables_kb(long long *kb)
 {
 	long long procs, pt, again;
-	FILE *f;
-	int bad;
 
 	for (int tries = 0; tries < 5; tries++) {
 		procs = processes_pgtables_kb();
-		f = fopen("/proc/sys/vm/stat_refresh", "w");
-		if (!f)
-			return -1;
-		bad = fputs("1", f) < 0;
-		bad |= fclose(f) != 0;
-		if (bad)
+		if (write_str("/proc/sys/vm/stat_refresh", "1"))
 			return -1;
 		pt = meminfo_kb(-1, "PageTables");
 		again = processes_pgtables_kb();
@@ -310,10 +303,13 @@ static void test_no_leak(void)
 	 */
 	free1 = meminfo_kb(-1, "MemFree");
 	for (int i = 0; i < 10 && free1 < free0 - slack; i++) {
+		long long now;
+
 		usleep(500000);
 		write_str("/proc/sys/vm/drop_caches", "3");
-		if (meminfo_kb(-1, "MemFree") > free1)
-			free1 = meminfo_kb(-1, "MemFree");
+		now = meminfo_kb(-1, "MemFree");
+		if (now > free1)
+			free1 = now;
 	}
 	ksft_test_result(!bad && free1 >= free0 - slack,
 			 "%d cycles: MemFree %lld -> %lld kB (slack %lld kB)\n",

@@ -103,6 +103,23 @@ int block_attr(int id, const char *attr, char *buf, size_t sz)
 	return read_str(path, buf, sz);
 }
 
+int first_entry(const char *dir, const char *prefix, char *out, size_t sz)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int rc = -1;
+
+	while (d && (e = readdir(d)))
+		if (!strncmp(e->d_name, prefix, strlen(prefix)) &&
+		    (rc || strcmp(e->d_name, out) < 0)) {
+			snprintf(out, sz, "%.*s", (int)sz - 1, e->d_name);
+			rc = 0;
+		}
+	if (d)
+		closedir(d);
+	return rc;
+}
+
 int write_str(const char *path, const char *s)
 {
 	int fd = open(path, O_WRONLY), rc = 0;
@@ -319,23 +336,16 @@ int kmsg_find(const char *needle, char *out, size_t sz)
 void kmsg_note(const char *fmt, ...)
 {
 	char buf[512];
-	int fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC), n;
+	int n;
 	va_list ap;
 
-	if (fd < 0)
+	if (!mhp_in_test_guest())	/* a host's log is not ours to write */
 		return;
-	if (!mhp_in_test_guest()) {	/* a host's log is not ours to write */
-		close(fd);
-		return;
-	}
 	n = snprintf(buf, sizeof(buf), "<5>riscv_mhp: ");
 	va_start(ap, fmt);
 	vsnprintf(buf + n, sizeof(buf) - n, fmt, ap);
 	va_end(ap);
-	/* best effort: the TAP output has it too */
-	if (write(fd, buf, strlen(buf)) < 0) {
-	}
-	close(fd);
+	write_str("/dev/kmsg", buf);	/* best effort: the TAP output has it too */
 }
 
 int kconfig_enabled(const char *sym)

@@ -23,6 +23,11 @@
 /* 0 or -errno. The value is NUL-terminated, trailing newline removed. */
 int read_str(const char *path, char *buf, size_t sz);
 int read_u64(const char *path, int base, uint64_t *out);
+/*
+ * The smallest name in dir that starts with prefix ("namespace0.0",
+ * "dax0.0"), into out: 0, or -1 if there is none.
+ */
+int first_entry(const char *dir, const char *prefix, char *out, size_t sz);
 /* Write s to a sysfs/procfs file: 0 or -errno. */
 int write_str(const char *path, const char *s);
 

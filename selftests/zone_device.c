@@ -12,7 +12,6 @@
  *    ndctl makes the namespace raw again, as the test found it.
  *    Skipped when the machine has no pmem region.
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,27 +40,6 @@ static void test_hmm_cycles(void)
 		err = hmm_cycle(HMM_PAGES + i * 64);
 	ksft_test_result(!err, "test_hmm: %d load/migrate/verify/unload cycles%s%s\n",
 			 i, err ? ": " : "", err ? err : "");
-}
-
-/*
- * The smallest name in dir that starts with prefix ("namespace0.0",
- * "dax0.0"): 0, or -1 if there is none.
- */
-static int first_entry(const char *dir, const char *prefix, char *out, size_t sz)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int rc = -1;
-
-	while (d && (e = readdir(d)))
-		if (!strncmp(e->d_name, prefix, strlen(prefix)) &&
-		    (rc || strcmp(e->d_name, out) < 0)) {
-			snprintf(out, sz, "%.*s", (int)sz - 1, e->d_name);
-			rc = 0;
-		}
-	if (d)
-		closedir(d);
-	return rc;
 }
 
 /* Runs a shell command quietly; its output goes to the TAP log on failure. */

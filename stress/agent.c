@@ -162,7 +162,7 @@ static void protect_from_oom(void)
 static int run_plan(const char *path)
 {
 	struct mhp_plan p;
-	char actors[MAX_ACTORS][MHP_PLAN_NAME_MAX];
+	char actors[MAX_ACTORS][MHP_PLAN_NAME_MAX], kind[MHP_PLAN_NAME_MAX];
 	pid_t pids[MAX_ACTORS];
 	unsigned int line, nguest = 0;
 	int na = 0, alive, fails = 0, st;
@@ -183,14 +183,9 @@ static int run_plan(const char *path)
 	why = mhp_module_load();
 	emit(STRESS_MARK "agent: mhp_test %s", why ? why : "loaded");
 	cmdline_value(EXCLUDE_KEY, excluded, sizeof(excluded));
-	for (const char *k = excluded; *k; k += strcspn(k, ","), k += !!*k) {
-		char kind[MHP_PLAN_NAME_MAX];
-
-		snprintf(kind, sizeof(kind), "%.*s", (int)strcspn(k, ","), k);
-		if (!stress_kind_known(kind)) {
-			emit(STRESS_MARK_FAIL "agent: " EXCLUDE_KEY ": unknown op kind '%s'", kind);
-			return 2;
-		}
+	if (stress_unknown_kind(excluded, kind, sizeof(kind))) {
+		emit(STRESS_MARK_FAIL "agent: " EXCLUDE_KEY ": unknown op kind '%s'", kind);
+		return 2;
 	}
 	if (excluded[0])
 		emit(STRESS_MARK "agent: excluded op kinds: %s", excluded);

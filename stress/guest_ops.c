@@ -6,7 +6,6 @@
  * actor's stress-ng, numactl and migratepages. Adding a kind is one row in gops[] and its
  * functions.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -65,9 +64,7 @@ static void iomem_owner(uint64_t addr, char *buf, size_t sz)
 			continue;
 		if (a > addr || addr > b)
 			continue;
-		if (top)
-			snprintf(buf, sz, "%s", line + n);
-		else if (strstr(line + n, "(virtio_mem)"))
+		if (top || strstr(line + n, "(virtio_mem)"))
 			snprintf(buf, sz, "%s", line + n);
 	}
 	fclose(f);
@@ -403,23 +400,6 @@ static int hmm_act(struct target *t)
 #define DAX_BUS		"/sys/bus/dax/devices"
 #define ND_BUS		"/sys/bus/nd/devices"
 #define DAX_MAX_BLOCKS	64
-
-/* The first entry of dir whose name starts with prefix: 0, or -1 if none. */
-static int first_entry(const char *dir, const char *prefix, char *out, size_t sz)
-{
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int rc = -1;
-
-	while (d && rc && (e = readdir(d)))
-		if (!strncmp(e->d_name, prefix, strlen(prefix))) {
-			snprintf(out, sz, "%.*s", (int)sz - 1, e->d_name);
-			rc = 0;
-		}
-	if (d)
-		closedir(d);
-	return rc;
-}
 
 /* 1 if the dax device dev is bound to kmem (system-ram mode). */
 static int dax_is_kmem(const char *dev)

@@ -115,13 +115,10 @@ static int cmd_plan(int argc, char **argv)
 /* Every entry of a comma list must be an op kind of the weight table. */
 static void check_kinds(const char *list)
 {
-	for (const char *p = list; *p; p += strcspn(p, ","), p += !!*p) {
-		char k[MHP_PLAN_NAME_MAX];
+	char k[MHP_PLAN_NAME_MAX];
 
-		snprintf(k, sizeof(k), "%.*s", (int)strcspn(p, ","), p);
-		if (!stress_kind_known(k))
-			die("EXCLUDE: unknown op kind '%s' (see 'mhp-stress kinds')", k);
-	}
+	if (stress_unknown_kind(list, k, sizeof(k)))
+		die("EXCLUDE: unknown op kind '%s' (see 'mhp-stress kinds')", k);
 }
 
 static int cmd_kinds(int argc, char **argv)

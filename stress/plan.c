@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /* seed + duration -> plan: the weight table of every actor (stress.h). */
+#include <stdio.h>
+
 #include "stress.h"
 
 const struct mhp_op_weight stress_weights[] = {
@@ -38,6 +40,16 @@ int stress_kind_known(const char *kind)
 	for (unsigned int i = 0; i < stress_nweights; i++)
 		if (!strcmp(stress_weights[i].kind, kind))
 			return 1;
+	return 0;
+}
+
+int stress_unknown_kind(const char *list, char *out, size_t sz)
+{
+	for (const char *p = list; *p; p += strcspn(p, ","), p += !!*p) {
+		snprintf(out, sz, "%.*s", (int)strcspn(p, ","), p);
+		if (!stress_kind_known(out))
+			return 1;
+	}
 	return 0;
 }
 

@@ -57,6 +57,11 @@ static inline int stress_kind_listed(const char *list, const char *kind)
 
 /* 1 if some weight-table row has this op kind. */
 int stress_kind_known(const char *kind);
+/*
+ * Whether a comma list (EXCLUDE) names something that is no op kind:
+ * 1 with that entry in out, 0 if every entry is a kind.
+ */
+int stress_unknown_kind(const char *list, char *out, size_t sz);
 
 /* The plan of (seed, duration): 0 or -errno. */
 int stress_plan(struct mhp_plan *p, uint64_t seed, uint64_t duration_ms);

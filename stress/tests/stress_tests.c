@@ -135,6 +135,14 @@ static void test_exclude_list(void **state)
 	assert_false(stress_kind_listed(NULL, "hmm"));
 	assert_true(stress_kind_known("hmm") && stress_kind_known("vmem_grow"));
 	assert_false(stress_kind_known("bogus"));
+	{
+		char k[MHP_PLAN_NAME_MAX] = "";
+
+		assert_false(stress_unknown_kind("hmm,dax", k, sizeof(k)));
+		assert_false(stress_unknown_kind("", k, sizeof(k)));
+		assert_true(stress_unknown_kind("hmm,bogus,dax", k, sizeof(k)));
+		assert_string_equal(k, "bogus");
+	}
 }
 
 static void test_normalize(void **state)
