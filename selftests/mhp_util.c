@@ -246,6 +246,8 @@ int zoneinfo_read(struct zone_stat *z, int max)
 			z[n].spanned = v;
 		} else if (sscanf(line, " start_pfn: %llu", &v) == 1) {
 			z[n].start_pfn = v;
+		} else if (sscanf(line, " count: %llu", &v) == 1) {
+			z[n].pcp += v;
 		}
 	}
 	fclose(f);

@@ -76,6 +76,7 @@ struct zone_stat {
 	int node;
 	char name[16];
 	uint64_t start_pfn, spanned, present, managed;	/* pages */
+	uint64_t pcp;	/* free pages on the per-CPU lists (not in MemFree) */
 };
 /* Zones of /proc/zoneinfo; count or -1. */
 int zoneinfo_read(struct zone_stat *z, int max);
