@@ -6,16 +6,18 @@
 #   qemu/build.sh            build (or reuse) and print the binary's path
 #
 # The build is keyed by a hash of the series, the patches, the upstream
-# tarball and this script: build/qemu/<hash>/bin/qemu-system-riscv64, and
-# build/qemu/bin points at the newest. Only riscv64-softmmu is built
-# (about 3 minutes on 2 cores). Firmware comes from Debian's QEMU:
-# run it with -L /usr/share/qemu.
+# tarball and this script, and kept outside the clone in MHP_CACHE
+# (~/.cache/riscv-mhp/qemu/<hash>/bin/qemu-system-riscv64), like the guest
+# root: a new clone reuses it. build/qemu/bin points at the one in use.
+# Only riscv64-softmmu is built (4-7 minutes on 2 cores). Firmware comes
+# from Debian's QEMU: run it with -L /usr/share/qemu.
 set -eu
 
 TOP=$(cd "$(dirname "$0")/.." && pwd)
 QDIR=$TOP/qemu
 OUT=$TOP/build/qemu
-DL=$OUT/dl
+STORE=${MHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/riscv-mhp}/qemu
+DL=$STORE/dl
 VERSION=10.0.2
 ORIG=qemu_$VERSION+ds.orig.tar.xz
 JOBS=${MHP_JOBS:-$(nproc)}
@@ -55,10 +57,14 @@ key=$( {
 	echo "$have"
 	cat "$0"
 } | sha256sum | cut -c1-12)
-DEST=$OUT/$key
+DEST=$STORE/$key
 BIN=$DEST/bin/qemu-system-riscv64
+mkdir -p "$OUT"
+# one build of a key at a time, whichever clone asks
+exec 9>"$STORE/$key.lock"
+flock 9
 if [ -x "$BIN" ] && [ -f "$DEST/.done" ]; then
-	ln -sfn "$key/bin" "$OUT/bin"
+	ln -sfn "$DEST/bin" "$OUT/bin"
 	say "cached: $BIN"
 	echo "$BIN"
 	exit 0
@@ -116,6 +122,6 @@ cp "$DEST/obj/qemu-system-riscv64" "$BIN"
 	die "$BIN has no virtio-mem-pci"
 rm -rf "$DEST/obj"
 touch "$DEST/.done"
-ln -sfn "$key/bin" "$OUT/bin"
+ln -sfn "$DEST/bin" "$OUT/bin"
 say "built in $(( $(date +%s) - start ))s: $BIN"
 echo "$BIN"
