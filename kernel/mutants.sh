@@ -31,28 +31,22 @@
 #
 # Env: MHP_JOBS, QEMU, MUTANT_TIMEOUT (seconds per boot, default 300).
 set -eu
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${MHP_BUILD:-$TOP/build}
+MHP_STEP=mutants
+. "$(dirname "$0")/../ci/lib.sh"
 K=6.1
-PATCHES=$TOP/kernel/patches/$K
-FRAGS=$TOP/virtme-configs/fragments
+PATCHES=$MHP_TOP/kernel/patches/$K
+FRAGS=$MHP_TOP/virtme-configs/fragments
 TARBALL=/usr/src/linux-source-$K.tar.xz
-WORK=$TOP/build/mutants
-CROSS=riscv64-linux-gnu-
-JOBS=${MHP_JOBS:-$(nproc)}
+WORK=$MHP_BUILD/mutants
 QEMU=${QEMU:-qemu-system-riscv64}
 TMO=${MUTANT_TIMEOUT:-300}
-BUSYBOX=$BUILD/rootfs/root/bin/busybox
-CACHE=${MHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/riscv-mhp}
-
-say() { printf '[mutants] %s\n' "$*"; }
-die() { printf 'mutants: error: %s\n' "$*" >&2; exit 2; }
+BUSYBOX=$MHP_BUILD/rootfs/root/bin/busybox
 
 [ -f "$PATCHES/series" ] || die "no $PATCHES/series"
 [ -f "$TARBALL" ] || die "$TARBALL missing: run 'make deps'"
 command -v "$QEMU" >/dev/null || die "$QEMU not found: run 'make deps'"
 command -v fdtput >/dev/null || die "fdtput not found (device-tree-compiler)"
-[ -x "$BUSYBOX" ] || "$TOP/ci/build-rootfs.sh" >&2
+[ -x "$BUSYBOX" ] || "$MHP_TOP/ci/build-rootfs.sh" >&2
 [ -x "$BUSYBOX" ] || die "guest root missing ($BUSYBOX): run 'make rootfs'"
 
 # mutant table: NAME|subject words of the dropped patch|proof
@@ -95,15 +89,15 @@ build_mutant() { # NAME DROPPED-PATCH -> prints the O= directory
 		patch -d "$src" -p1 -s -N <"$PATCHES/$p" >&2 ||
 			die "$1: $p does not apply without $2"
 	done
-	export ARCH=riscv CROSS_COMPILE=$CROSS
-	export CCACHE_DIR=$CACHE/ccache CCACHE_BASEDIR=$base CCACHE_NOHASHDIR=1
+	export ARCH=riscv CROSS_COMPILE=$MHP_CROSS
+	export CCACHE_DIR=$MHP_CACHE/ccache CCACHE_BASEDIR=$base CCACHE_NOHASHDIR=1
 	export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
 	mkdir -p "$CCACHE_DIR"
 	(cd "$src" && ./scripts/kconfig/merge_config.sh -n -O "$out" $frags) \
 		>"$out/merge_config.log" 2>&1 || die "$1: merge_config failed"
 	t0=$(date +%s)
-	say "$1: building Image and modules with $JOBS jobs (log: $out/build.log)" >&2
-	make -C "$src" O="$out" -j"$JOBS" CC="ccache ${CROSS}gcc" Image modules \
+	say "$1: building Image and modules with $MHP_JOBS jobs (log: $out/build.log)" >&2
+	make -C "$src" O="$out" -j"$MHP_JOBS" CC="ccache ${MHP_CROSS}gcc" Image modules \
 		>"$out/build.log" 2>&1 ||
 		{ tail -20 "$out/build.log" >&2; die "$1: kernel build failed"; }
 	say "$1: built in $(($(date +%s) - t0))s" >&2
@@ -124,8 +118,8 @@ make_initrd() { # KOUT SRC PROOF DIR -> DIR/initrd.cpio (nothing in KOUT)
 	pcpu-sparse-sv39)
 		mo=$dir/selftests
 		mkdir -p "$mo"
-		make -s -C "$TOP/selftests" KSRC="$ksrc" OUTPUT="$mo" KDIR="$kout" \
-			ARCH=riscv CROSS_COMPILE=$CROSS module >"$mo/module.log" 2>&1 ||
+		make -s -C "$MHP_TOP/selftests" KSRC="$ksrc" OUTPUT="$mo" KDIR="$kout" \
+			ARCH=riscv CROSS_COMPILE=$MHP_CROSS module >"$mo/module.log" 2>&1 ||
 			{ cat "$mo/module.log" >&2; die "mhp_test.ko build failed"; }
 		cp "$mo/mhp_test.ko" "$st/" ;;
 	esac
@@ -237,9 +231,9 @@ judge() {
 mkdir -p "$WORK/runs"
 sel=${*:-pmd-dtor pcpu-page}
 say "full series: make kernel KERNEL=$K FLAVOR=plain"
-"$TOP/ci/build-kernel.sh" "$K" plain >&2 || die "full series does not build"
-FULL=$BUILD/kernel/$K-plain
-FULLSRC=$BUILD/src/linux-source-$K
+"$MHP_TOP/ci/build-kernel.sh" "$K" plain >&2 || die "full series does not build"
+FULL=$MHP_BUILD/kernel/$K-plain
+FULLSRC=$MHP_BUILD/src/linux-source-$K
 rows= bad=0
 for m in $sel; do
 	line=$(printf '%s\n' "$MUTANTS" | grep "^$m|") || die "unknown mutant '$m' (known: pmd-dtor pcpu-page)"

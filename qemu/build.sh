@@ -9,21 +9,18 @@
 # tarball and this script, and kept outside the clone in MHP_CACHE
 # (~/.cache/riscv-mhp/qemu/<hash>/bin/qemu-system-riscv64), like the guest
 # root: a new clone reuses it. build/qemu/bin points at the one in use.
-# Only riscv64-softmmu is built (4-7 minutes on 2 cores). Firmware comes
+# Only riscv64-softmmu is built (3-7 minutes on 2 cores). Firmware comes
 # from Debian's QEMU: run it with -L /usr/share/qemu.
 set -eu
+MHP_STEP=qemu
+. "$(dirname "$0")/../ci/lib.sh"
 
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-QDIR=$TOP/qemu
-OUT=$TOP/build/qemu
-STORE=${MHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/riscv-mhp}/qemu
+QDIR=$MHP_TOP/qemu
+OUT=$MHP_BUILD/qemu
+STORE=$MHP_CACHE/qemu
 DL=$STORE/dl
 VERSION=10.0.2
 ORIG=qemu_$VERSION+ds.orig.tar.xz
-JOBS=${MHP_JOBS:-$(nproc)}
-
-say() { printf '[qemu] %s\n' "$*"; }
-die() { printf 'qemu/build.sh: %s\n' "$*" >&2; exit 1; }
 
 [ $# -eq 0 ] || die "takes no arguments (got: $*)"
 [ -f "$QDIR/patches/series" ] || die "missing $QDIR/patches/series"
@@ -103,8 +100,8 @@ mkdir -p "$DEST/obj"
 	> "$DEST/configure.log" 2>&1) ||
 	{ tail -20 "$DEST/configure.log" >&2; die "configure failed ($DEST/configure.log)"; }
 
-say "building with $JOBS jobs (log: $DEST/build.log)"
-(cd "$DEST/obj" && ninja -j "$JOBS" qemu-system-riscv64 \
+say "building with $MHP_JOBS jobs (log: $DEST/build.log)"
+(cd "$DEST/obj" && ninja -j "$MHP_JOBS" qemu-system-riscv64 \
 	> "$DEST/build.log" 2>&1) &
 pid=$!
 # progress: ninja's [n/m] counter every 30 s
