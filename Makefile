@@ -8,7 +8,8 @@
 #   make report RUN=results/<run>   the report of a run again
 #   make bugcheck [BUG=name] the known-bug catalog (kernel/bugs): each mutant
 #                            must FAIL with its signature, the base PASS
-#   make kernel KERNEL=6.1|6.12 FLAVOR=plain|kasan|nomemcg
+#   make kernel KERNEL=NAME FLAVOR=NAME  (build/host/mhp-cell list kernels|flavors;
+#                            KERNEL=local with KSRC=tree or KBUILD=build dir)
 #   make kernel-mutants      6.1 series minus patch 0017 / 0018 must FAIL
 #                            their proof boots, the full series PASS
 #   make stress|reproduce|minimize CELL=... SEED=... DURATION=...
@@ -25,10 +26,13 @@ CELL ?= $(KERNEL)-$(FLAVOR)-sv57-numa2
 
 BUILD := build
 HOST := $(BUILD)/host
-HOST_CFLAGS := -D_GNU_SOURCE -std=gnu11 -Wall -Wextra -O2 -g -Ici/src
+# the tools read the repository's data (kernels, flavors, topologies, tests,
+# kernel/bugs) from $MHP_TOP, else from this tree
+HOST_CFLAGS := -D_GNU_SOURCE -std=gnu11 -Wall -Wextra -O2 -g -Ici/src -Iselftests \
+	-DMHP_DEFAULT_TOP='"$(CURDIR)"'
 HARNESS_SRC := ci/src/cell.c ci/src/topo.c ci/src/qemu_argv.c ci/src/verdict.c \
-	ci/src/dtb.c
-HARNESS_HDR := $(wildcard ci/src/*.h)
+	ci/src/dtb.c ci/src/registry.c
+HARNESS_HDR := $(wildcard ci/src/*.h) selftests/mhp_complaints.h
 
 .PHONY: all run check deps host-tools unit kernel rootfs initrd selftests \
 	cell matrix report kernel-lint kernel-bisect kernel-mutants clean distclean \
@@ -52,13 +56,13 @@ $(HOST)/unit-tests: ci/tests/unit_tests.c $(HARNESS_SRC) $(HARNESS_HDR)
 unit: $(HOST)/unit-tests
 	@$(HOST)/unit-tests
 
-kernel:
+kernel: host-tools
 	@ci/build-kernel.sh $(KERNEL) $(FLAVOR)
 
 rootfs:
 	@ci/build-rootfs.sh
 
-initrd: kernel rootfs
+initrd: kernel rootfs host-tools
 	@ci/build-initrd.sh $(KERNEL) $(FLAVOR)
 
 selftests:
@@ -94,7 +98,8 @@ qemu: deps
 # static). It links the shared PRNG/plan format and the selftests'
 # helpers, and the cell oracle's kernel_problem() from ci/src/verdict.c.
 STRESS_HOST_SRC := stress/host.c stress/plan.c stress/qmp.c stress/triage.c \
-	stress/minimize.c selftests/mhp_plan.c ci/src/verdict.c ci/src/cell.c
+	stress/minimize.c selftests/mhp_plan.c ci/src/verdict.c ci/src/cell.c \
+	ci/src/registry.c
 STRESS_AGENT_SRC := stress/agent.c stress/guest_ops.c stress/bench.c \
 	stress/plan.c selftests/mhp_plan.c selftests/mhp_util.c \
 	selftests/mhp_module.c selftests/mhp_hmm.c
@@ -104,7 +109,7 @@ $(HOST)/mhp-stress: $(STRESS_HOST_SRC) $(wildcard stress/*.h selftests/*.h)
 	@mkdir -p $(HOST)
 	gcc $(HOST_CFLAGS) -Iselftests -o $@ $(STRESS_HOST_SRC) -ljson-c
 
-$(STRESS_KSRC)/tools/testing/selftests/kselftest.h:
+$(STRESS_KSRC)/tools/testing/selftests/kselftest.h: | $(HOST)/mhp-cell
 	@MHP_SOURCE_ONLY=1 ci/build-kernel.sh 6.12 plain
 
 $(BUILD)/stress/mhp-agent: $(STRESS_AGENT_SRC) $(wildcard stress/*.h selftests/*.h) \
@@ -116,11 +121,12 @@ $(BUILD)/stress/mhp-agent: $(STRESS_AGENT_SRC) $(wildcard stress/*.h selftests/*
 
 # same seed -> byte-identical plan, signatures (cmocka)
 $(HOST)/stress-tests: stress/tests/stress_tests.c stress/plan.c stress/triage.c \
-		selftests/mhp_plan.c ci/src/verdict.c ci/src/cell.c $(wildcard stress/*.h)
+		selftests/mhp_plan.c ci/src/verdict.c ci/src/cell.c ci/src/registry.c \
+		$(wildcard stress/*.h)
 	@mkdir -p $(HOST)
 	gcc $(HOST_CFLAGS) -Iselftests -Istress -o $@ stress/tests/stress_tests.c \
 		stress/plan.c stress/triage.c selftests/mhp_plan.c ci/src/verdict.c \
-		ci/src/cell.c -lcmocka
+		ci/src/cell.c ci/src/registry.c -lcmocka
 
 stress-unit: $(HOST)/stress-tests $(HOST)/mhp-stress
 	@$(HOST)/stress-tests

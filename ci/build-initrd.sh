@@ -26,7 +26,9 @@ mkdir -p "$STOUT"
 make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" \
 	ARCH=riscv CROSS_COMPILE=$MHP_CROSS all >"$STOUT/build.log" 2>&1 ||
 	{ cat "$STOUT/build.log" >&2; die "selftests cross build failed"; }
-make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" KDIR="$KOUT" \
+# a kernel the developer built (KBUILD=): the module builds against it
+KDIR=$(cat "$KOUT/kbuild" 2>/dev/null || echo "$KOUT")
+make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" KDIR="$KDIR" \
 	ARCH=riscv CROSS_COMPILE=$MHP_CROSS module >"$STOUT/module.log" 2>&1 ||
 	{ cat "$STOUT/module.log" >&2; die "test module build failed"; }
 
@@ -54,6 +56,12 @@ for p in $(make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" emit_test
 done
 rm -rf "$mhp_dst/mhp_test_mod"
 cp "$STOUT/mhp_test.ko" "$mhp_dst/"
+# the signatures of the registry's entries: a cell names those it sets
+# aside (riscv_mhp.setaside=, selftests/mhp_complaints.h)
+mkdir -p "$stage/opt/mhp/setaside"
+for b in $(mhp_list bugs); do
+	"$MHP_TOOL" signature "$b" >"$stage/opt/mhp/setaside/$b"
+done
 (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$KOUT/overlay.cpio"
 cat "$ROOTFS" "$KOUT/overlay.cpio" >"$KOUT/initrd.cpio.tmp"
 mv "$KOUT/initrd.cpio.tmp" "$KOUT/initrd.cpio"

@@ -1,10 +1,13 @@
 #!/bin/sh
 # Idempotent host setup for riscv-mhp on Debian 12 (bookworm).
 #
-# Adds bookworm-backports (+deb-src) for QEMU 10 / OpenSBI and trixie
-# (amd64 + riscv64, pinned at 50 so nothing on the host is upgraded),
-# mounts binfmt_misc for qemu-user, and installs every package the
-# project uses. A second run changes nothing and says so.
+# Adds bookworm-backports (+deb-src) for QEMU 10 / OpenSBI, trixie
+# (amd64 + riscv64) and the suites the kernels under test come from
+# (suite= of kernel/kernels/*.kernel, e.g. trixie-backports), every one
+# pinned at 50 so nothing on the host is ever upgraded; mounts binfmt_misc
+# for qemu-user, and installs every package the project uses. A kernel's
+# source package is installed when a cell first builds it
+# (ci/build-kernel.sh). A second run changes nothing and says so.
 set -eu
 
 SUDO=
@@ -21,12 +24,16 @@ PKGS_BASE="make gcc gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 binutils-riscv64-linux-gnu flex bison bc cpio kmod rsync libelf-dev libssl-dev
 ccache perl python3 xz-utils zstd device-tree-compiler libfdt-dev
 python3-yaml libjson-c-dev libcmocka-dev pkgconf mmdebstrap arch-test debootstrap dpkg-dev
-linux-source-6.1 linux-source-6.12
 libglib2.0-dev libpixman-1-dev zlib1g-dev ninja-build python3-venv gnuplot-nox"
 PKGS_BPO="qemu-system-riscv qemu-user-static opensbi meson python3-pycotap"
 PKGS_TRIXIE="virtme-ng"
 
 changed=0
+
+# the Debian suites the kernels under test name, besides the host's own
+# (bookworm*) and trixie, which the sources below always have
+KSUITES=$(sed -n 's/^suite=//p' "$(dirname "$0")/../kernel/kernels/"*.kernel |
+	grep -v -e '^bookworm' -e '^trixie$' -e '^$' | sort -u | tr '\n' ' ')
 
 want_sources() {
 	cat <<EOS
@@ -44,6 +51,17 @@ Components: main
 Architectures: amd64 riscv64
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
+	if [ -n "$KSUITES" ]; then
+		cat <<EOS
+
+Types: deb
+URIs: $MIRROR
+Suites: $KSUITES
+Components: main
+Architectures: amd64
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+	fi
 	has_security || want_security
 }
 
@@ -66,12 +84,10 @@ EOS
 }
 
 want_pin() {
-	cat <<EOS
-# written by riscv-mhp ci/deps.sh: trixie only when asked for by name
-Package: *
-Pin: release n=trixie
-Pin-Priority: 50
-EOS
+	echo "# written by riscv-mhp ci/deps.sh: these suites only when asked for by name"
+	for su in trixie $KSUITES; do
+		printf '\nPackage: *\nPin: release n=%s\nPin-Priority: 50\n' "$su"
+	done
 }
 
 sync_file() { # path generator

@@ -8,62 +8,90 @@ MHP_RESULTS=${MHP_RESULTS:-$MHP_TOP/results}
 # Caches that outlive a clone (ccache, the rootfs tarball): a fresh clone of
 # the repo on a machine that built before starts warm.
 MHP_CACHE=${MHP_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/riscv-mhp}
-MHP_KERNELS="6.1 6.12"
-MHP_FLAVORS="plain kasan nomemcg"
 MHP_CROSS=riscv64-linux-gnu-
 MHP_JOBS=${MHP_JOBS:-$(nproc)}
+# the C tool that reads the repository's data: kernels, flavors, paging
+# modes, topologies, tests and the registry of expectations (kernel/bugs)
+MHP_TOOL=$MHP_BUILD/host/mhp-cell
+export MHP_TOP
 
 say() { printf '[%s] %s\n' "${MHP_STEP:-mhp}" "$*"; }
 die() { printf '%s: error: %s\n' "${MHP_STEP:-mhp}" "$*" >&2; exit 2; }
+
+need_tool() {
+	[ -x "$MHP_TOOL" ] || die "host tools not built: run 'make host-tools'"
+}
+
+# mhp_list kernels|flavors|pagings|topologies|tests|bugs: one a line
+mhp_list() { need_tool; "$MHP_TOOL" list "$1"; }
+
+# load_kernel NAME: kernel/kernels/NAME.kernel as k_* variables
+load_kernel() {
+	need_tool
+	_k=$("$MHP_TOOL" kernel "$1") || exit 2
+	eval "$_k"
+}
 
 # kernel_dir KERNEL FLAVOR: the O= directory of one kernel build.
 # MHP_KERNEL_DIR names a kernel built elsewhere (a mutant of the bug
 # catalog, a bisect step): run-cell then boots it as it is.
 kernel_dir() { echo "${MHP_KERNEL_DIR:-$MHP_BUILD/kernel/$1-$2}"; }
-# kernel_src KERNEL: the extracted (and, for 6.1, patched) tree
-kernel_src() { echo "$MHP_BUILD/src/linux-source-$1"; }
-
-check_kernel() {
-	case " $MHP_KERNELS " in *" $1 "*) ;; *)
-		die "unknown kernel '$1' (known: $MHP_KERNELS)" ;; esac
-}
-check_flavor() {
-	case " $MHP_FLAVORS " in *" $1 "*) ;; *)
-		die "unknown flavor '$1' (known: $MHP_FLAVORS)" ;; esac
+# kernel_src KERNEL: the tree the kernel builds from (needs load_kernel):
+# Debian's extracted (and patched) tree, or the developer's KSRC (the
+# source of KBUILD when only that is given)
+kernel_src() {
+	if [ "$k_source" = ksrc ]; then
+		if [ -n "${KSRC:-}" ]; then
+			(cd "$KSRC" 2>/dev/null && pwd) || die "KSRC=$KSRC: no such directory"
+		elif [ -n "${KBUILD:-}" ] && [ -d "$KBUILD/source" ]; then
+			(cd "$KBUILD/source" && pwd)
+		elif [ -n "${KBUILD:-}" ]; then
+			(cd "$KBUILD" 2>/dev/null && pwd) || die "KBUILD=$KBUILD: no such directory"
+		else
+			die "kernel $k_name: give KSRC=/path/to/linux or KBUILD=/path/to/O"
+		fi
+	else
+		echo "$MHP_BUILD/src/$k_package"
+	fi
 }
 
 # kernel_flavor_args SCRIPT ARGS...: the "KERNEL FLAVOR" arguments of a
-# build script, validated, as K and F
+# build script, validated, as K and F, with the kernel's k_* variables
 kernel_flavor_args() {
 	_script=$1
 	shift
 	[ $# = 2 ] || die "usage: $_script KERNEL FLAVOR"
 	K=$1 F=$2
-	check_kernel "$K"
-	check_flavor "$F"
+	load_kernel "$K"
+	mhp_list flavors | grep -qx "$F" ||
+		die "unknown flavor '$F' (known: $(mhp_list flavors | tr '\n' ' '))"
 }
 
-# known_failures: the entries of ci/known-failures as CELL|APPEND|SIGNATURE|WHAT
-# with the blanks around each field trimmed (read them with IFS='|')
-known_failures() {
-	grep -v -e '^#' -e '^[[:space:]]*$' "$MHP_TOP/ci/known-failures" |
-		sed 's/[[:space:]]*|[[:space:]]*/|/g; s/^[[:space:]]*//; s/[[:space:]]*$//'
+# kernel_fragments FLAVOR: the config fragments of a kernel (after
+# load_kernel) in that flavor, in merge order: the suite's, the kernel's own
+# (config=), the flavor's
+kernel_fragments() {
+	_f=$MHP_TOP/virtme-configs/fragments
+	printf '%s ' "$_f/boot.config" "$_f/base.config" "$_f/hotplug.config" \
+		"$_f/numa.config" "$_f/debug.config"
+	for _c in $k_config; do printf '%s ' "$_f/$_c.config"; done
+	printf '%s\n' "$MHP_TOP/virtme-configs/flavors/$1.config"
 }
 
-# guest_output_matches CELL_DIR REGEX: the cell's kernel console or the
-# guest's own output shows REGEX
-guest_output_matches() {
-	cat "$1/console.log" "$1/tap.log" 2>/dev/null | grep -aqE "$2"
-}
-
-# say_known_bug CELL CELL_DIR: name the recorded kernel bug (ci/known-failures)
-# that a failed run of CELL shows, if any. Always returns 0.
-say_known_bug() {
-	known_failures | while IFS='|' read -r _kcell _ _sig _what; do
-		if [ "$_kcell" = "$1" ] && guest_output_matches "$2" "$_sig"; then
-			say "known kernel bug (ci/known-failures): $_what"
-		fi
+# kconfig_missing CONFIG: the options of boot.config and selftests/config
+# that CONFIG lacks (neither =y nor =m), blank-separated
+kconfig_missing() {
+	grep -h '^CONFIG_[A-Z0-9_]*=[ym]$' "$MHP_TOP/virtme-configs/fragments/boot.config" \
+		"$MHP_TOP/selftests/config" | cut -d= -f1 | sort -u | while read -r o; do
+		grep -qE "^$o=[ym]$" "$1" || printf '%s ' "$o"
 	done
+}
+
+# say_verdict CELL_DIR: the known kernel bug a run ended in, if any
+say_known_bug() {
+	_k=$(sed -n 's/^.*known kernel bug (kernel\/bugs\/\([^)]*\)).*/\1/p' "$2/verdict" 2>/dev/null | head -n 1)
+	[ -z "$_k" ] || say "$1: known kernel bug kernel/bugs/$_k: see kernel/bugs/$_k/expect"
+	return 0
 }
 
 # run_with_progress LOG LABEL CMD...: run CMD with its output in LOG and a

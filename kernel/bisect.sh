@@ -15,10 +15,11 @@
 # ccache entries from ci/build-kernel.sh are reused for identical inputs.
 set -eu
 K=${1:-6.1}
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${MHP_BUILD:-$TOP/build}
-PATCHES=$TOP/kernel/patches/$K
-FRAGS=$TOP/virtme-configs/fragments
+MHP_STEP=bisect
+. "$(dirname "$0")/../ci/lib.sh"
+TOP=$MHP_TOP BUILD=$MHP_BUILD
+load_kernel "$K"
+PATCHES=$TOP/$(dirname "$k_series")
 TARBALL=/usr/src/linux-source-$K.tar.xz
 WORK=$BUILD/bisect
 SRC=$WORK/src/linux-source-$K
@@ -41,8 +42,7 @@ rm -rf "$SRC"
 mkdir -p "$WORK/src"
 tar -C "$WORK/src" -xf "$TARBALL"
 
-frags="$FRAGS/base.config $FRAGS/hotplug.config $FRAGS/numa.config"
-frags="$frags $FRAGS/debug.config $FRAGS/kernel-$K.config"
+frags=$(kernel_fragments plain)
 
 build_prefix() { # N NAME
 	log=$LOGS/$(printf '%02d' "$1").log

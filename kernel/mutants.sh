@@ -34,8 +34,8 @@ set -eu
 MHP_STEP=mutants
 . "$(dirname "$0")/../ci/lib.sh"
 K=6.1
+load_kernel $K
 PATCHES=$MHP_TOP/kernel/patches/$K
-FRAGS=$MHP_TOP/virtme-configs/fragments
 TARBALL=/usr/src/linux-source-$K.tar.xz
 WORK=$MHP_BUILD/mutants
 QEMU=${QEMU:-qemu-system-riscv64}
@@ -68,8 +68,7 @@ build_mutant() { # NAME DROPPED-PATCH -> prints the O= directory
 	base=$WORK/$1
 	src=$base/src/linux-source-$K
 	out=$base/kernel/$K-plain
-	frags="$FRAGS/base.config $FRAGS/hotplug.config $FRAGS/numa.config"
-	frags="$frags $FRAGS/debug.config $FRAGS/kernel-$K.config"
+	frags=$(kernel_fragments plain)
 	want=$({ ls -l "$TARBALL"; echo "drop $2"; cat $frags
 		 for p in $(grep -v '^#' "$PATCHES/series"); do
 			 [ "$p" = "$2" ] || cat "$PATCHES/$p"; done; } |

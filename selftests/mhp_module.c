@@ -99,6 +99,7 @@ int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
 
 const char *mhp_module_load(void)
 {
+	static char why[PATH_MAX + 96];
 	char exe[PATH_MAX], ko[PATH_MAX + 16];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	int fd;
@@ -111,10 +112,14 @@ const char *mhp_module_load(void)
 		fd = open(ko, O_RDONLY | O_CLOEXEC);
 		if (fd >= 0) {
 			long rc = syscall(__NR_finit_module, fd, "", 0);
+			int e = errno;
 
 			close(fd);
-			if (rc && errno != EEXIST)
-				return "mhp_test.ko next to the test would not load (see dmesg)";
+			if (rc && e != EEXIST) {
+				snprintf(why, sizeof(why), "%s would not load: %s (errno %d; see dmesg)",
+					 ko, strerror(e), e);
+				return why;
+			}
 		}
 	}
 	if (access(MHP_TEST_DEBUGFS, F_OK) && system("modprobe -q mhp_test 2>/dev/null") != 0)

@@ -2,7 +2,7 @@
 # boot files for host-driven hotplug. Needs CELL, VMEM, QEMU.
 # shellcheck shell=sh
 
-TOOL=$MHP_BUILD/host/mhp-cell
+TOOL=$MHP_TOOL
 ENGINE=$MHP_BUILD/host/mhp-stress
 AGENT=$MHP_BUILD/stress/mhp-agent
 TOPODIR=$MHP_TOP/virtme-configs/topologies
@@ -20,6 +20,7 @@ stress_cell() {
 	desc=$("$TOOL" describe "$CELL" --topodir "$TOPODIR") || exit 2
 	eval "$desc"	# kernel= flavor= paging= topo= percpu= timeout= dtb=
 	KOUT=$(kernel_dir "$kernel" "$flavor")
+	load_kernel "$kernel"
 	KSRC=$(kernel_src "$kernel")
 	KO=$MHP_BUILD/selftests/$kernel-$flavor/mhp_test.ko
 	# MHP_KERNEL_DIR: a kernel built elsewhere (a mutant, an old build: an

@@ -4,9 +4,9 @@
 #include <string.h>
 
 #include "cell.h"
+#include "registry.h"
 
-static const char *const kernels[] = { "6.1", "6.12", NULL };
-static const char *const flavors[] = { "plain", "kasan", "nomemcg", NULL };
+/* The paging axis: what QEMU's CPU gets for each is in qemu_argv.c */
 static const char *const pagings[] = { "sv39", "sv48", "sv57", NULL };
 
 const char *paging_name(enum paging p)
@@ -37,7 +37,7 @@ static int topo_name_ok(const char *s)
 
 int cell_parse(const char *name, struct cell *c, char *err, size_t errsz)
 {
-	char buf[128], *tok[6], *save = NULL;
+	char buf[128], list[512], *tok[6], *save = NULL;
 	int n = 0, i;
 
 	if (strlen(name) >= sizeof(buf))
@@ -54,15 +54,21 @@ int cell_parse(const char *name, struct cell *c, char *err, size_t errsz)
 		FAIL("'%s' is not KERNEL-FLAVOR-PAGING-TOPOLOGY[-PERCPU]", name);
 
 	memset(c, 0, sizeof(*c));
-	if (lookup(kernels, tok[0]) < 0)
-		FAIL("unknown kernel '%s' (known: 6.1, 6.12)", tok[0]);
+	if (strlen(tok[0]) >= sizeof(c->kernel) || !registry_has(AXIS_KERNEL, tok[0])) {
+		registry_list(AXIS_KERNEL, list, sizeof(list), ' ');
+		FAIL("unknown kernel '%s' (known: %s)", tok[0], list);
+	}
 	strcpy(c->kernel, tok[0]);
-	if (lookup(flavors, tok[1]) < 0)
-		FAIL("unknown flavor '%s' (known: plain, kasan, nomemcg)", tok[1]);
+	if (strlen(tok[1]) >= sizeof(c->flavor) || !registry_has(AXIS_FLAVOR, tok[1])) {
+		registry_list(AXIS_FLAVOR, list, sizeof(list), ' ');
+		FAIL("unknown flavor '%s' (known: %s)", tok[1], list);
+	}
 	strcpy(c->flavor, tok[1]);
 	i = lookup(pagings, tok[2]);
-	if (i < 0)
-		FAIL("unknown paging '%s' (known: sv39, sv48, sv57)", tok[2]);
+	if (i < 0) {
+		registry_list(AXIS_PAGING, list, sizeof(list), ' ');
+		FAIL("unknown paging '%s' (known: %s)", tok[2], list);
+	}
 	c->paging = i;
 	if (!topo_name_ok(tok[3]) || strlen(tok[3]) >= sizeof(c->topo))
 		FAIL("bad topology name '%s'", tok[3]);

@@ -2,18 +2,23 @@
 /*
  * A cell is one point of the test matrix, named
  *   KERNEL-FLAVOR-PAGING-TOPOLOGY[-PERCPU]
- * e.g. "6.12-plain-sv57-numa2" or "6.1-kasan-sv39-sparse-page".
+ * e.g. "6.12-plain-sv57-numa2" or "6.1-kasan-sv39-sparse-page". KERNEL,
+ * FLAVOR and TOPOLOGY are files of the repository (registry.h); PAGING is
+ * one of the modes below.
  */
 #ifndef MHP_CELL_H
 #define MHP_CELL_H
 
 #include <stddef.h>
 
-enum paging { SV39, SV48, SV57 };
+enum paging { SV39, SV48, SV57, PAGING_COUNT };
+
+#define CELL_KERNEL_MAX 24
+#define CELL_FLAVOR_MAX 16
 
 struct cell {
-	char kernel[8];		/* "6.1" or "6.12" */
-	char flavor[8];		/* "plain" or "kasan" */
+	char kernel[CELL_KERNEL_MAX];	/* kernel/kernels/NAME.kernel */
+	char flavor[CELL_FLAVOR_MAX];	/* virtme-configs/flavors/NAME.config */
 	enum paging paging;
 	char topo[32];		/* a file in virtme-configs/topologies */
 	int percpu_page;	/* boot with percpu_alloc=page */

@@ -14,12 +14,29 @@
  *   mhp-cell dtb CELL --in QEMU.dtb --out CELL.dtb
  *                                      edit QEMU's device tree for the
  *                                      topology (describe says dtb=1)
- *   mhp-cell verdict CELL CONSOLE [TAP] [--json FILE]
+ *   mhp-cell plan CELL [--append A] [--out FILE]
+ *                                      what the cell must run: the tests
+ *                                      (less those a known fatal bug of
+ *                                      the kernel triggers there) and the
+ *                                      known complaints set aside in it
+ *   mhp-cell verdict CELL CONSOLE [TAP] [--plan FILE] [--json FILE]
  *                                      judge the kernel console and the
- *                                      guest's output: exit 0 = PASS
+ *                                      guest's output against the plan and
+ *                                      the registry: exit 0 PASS, 1 FAIL,
+ *                                      3 KNOWN (a recorded bug, first)
+ *   mhp-cell match ENTRY CONSOLE [TAP] does the run show kernel/bugs/ENTRY's
+ *                                      signature? exit 0 yes (first line:
+ *                                      "first" when it is the first
+ *                                      complaint), 1 no
+ *   mhp-cell list kernels|flavors|pagings|topologies|tests|bugs
+ *   mhp-cell kernel NAME               kernel/kernels/NAME.kernel, checked,
+ *                                      as shell assignments (k_*)
+ *   mhp-cell expect NAME               kernel/bugs/NAME/expect, checked
+ *   mhp-cell signature NAME            its signature, as it is
  *
- * --topodir DIR names the topology directory (default
- * virtme-configs/topologies). Bad input: one line on stderr, exit 2.
+ * The repository's data (registry.h) is read from $MHP_TOP, else the tree
+ * this tool was built from; --topodir DIR names another topology
+ * directory. Bad input: one line on stderr, exit 2.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -31,13 +48,16 @@
 #include "cell.h"
 #include "dtb.h"
 #include "qemu_argv.h"
+#include "registry.h"
 #include "topo.h"
 #include "verdict.h"
 
 static struct boot_files files = { .qemu = "qemu-system-riscv64" };
-static const char *topodir = "virtme-configs/topologies";
-static const char *json_out;
+static const char *topodir;
+static const char *json_out, *plan_path, *plan_out;
 static const char *dtb_in, *dtb_out;
+static struct expect reg[EXPECT_MAX];
+static int nreg;
 
 static void die(const char *fmt, const char *arg)
 {
@@ -53,7 +73,11 @@ static void load(const char *name, struct cell *c, struct topo *t)
 
 	if (cell_parse(name, c, err, sizeof(err)))
 		die("%s", err);
-	snprintf(path, sizeof(path), "%s/%s.topo", topodir, c->topo);
+	if (topodir)
+		snprintf(path, sizeof(path), "%s/%s.topo", topodir, c->topo);
+	else
+		snprintf(path, sizeof(path), "%s/virtme-configs/topologies/%s.topo",
+			 registry_top(), c->topo);
 	if (topo_load(path, t, err, sizeof(err))) {
 		fprintf(stderr, "mhp-cell: topology '%s': %s\n", c->topo, err);
 		exit(2);
@@ -116,27 +140,96 @@ static int cmd_dtb(const struct topo *t)
 	return 0;
 }
 
-static void write_json(const char *cell, const struct verdict *v, int pass,
-		       const char *why)
+static json_object *strings(char (*v)[32], int n)
 {
-	json_object *o = json_object_new_object();
+	json_object *a = json_object_new_array();
 
+	for (int i = 0; i < n; i++)
+		json_object_array_add(a, json_object_new_string(v[i]));
+	return a;
+}
+
+static void write_json(const char *cell, const struct cell *c,
+		       const struct verdict *v, const struct cell_plan *plan,
+		       enum verdict_kind k, const struct expect *known, const char *why)
+{
+	json_object *o = json_object_new_object(), *a;
+	char run[VERDICT_MAX_TESTS][32], skipped[VERDICT_MAX_TESTS][32],
+	     failed[VERDICT_MAX_TESTS][32];
+	int nrun = 0, nskip = 0, nfail = 0;
+
+	for (int i = 0; i < v->nresults; i++) {
+		const struct test_result *r = &v->results[i];
+
+		snprintf(run[nrun++], 32, "%s", r->name);
+		if (r->state == 2)
+			snprintf(skipped[nskip++], 32, "%s", r->name);
+		else if (r->state == 0)
+			snprintf(failed[nfail++], 32, "%s", r->name);
+	}
 	json_object_object_add(o, "cell", json_object_new_string(cell));
-	json_object_object_add(o, "verdict", json_object_new_string(pass ? "PASS" : "FAIL"));
-	json_object_object_add(o, "reason", json_object_new_string(pass ? "" : why));
+	json_object_object_add(o, "kernel", json_object_new_string(c->kernel));
+	json_object_object_add(o, "verdict", json_object_new_string(verdict_kind_name(k)));
+	json_object_object_add(o, "reason", json_object_new_string(k == VERDICT_PASS ? "" : why));
+	json_object_object_add(o, "known", json_object_new_string(known ? known->name : ""));
+	json_object_object_add(o, "known_what", json_object_new_string(known ? known->what : ""));
 	json_object_object_add(o, "mmu", json_object_new_string(v->mmu));
 	json_object_object_add(o, "finished", json_object_new_boolean(v->finished));
+	if (plan) {
+		char left[VERDICT_MAX_TESTS][32];
+
+		for (int i = 0; i < plan->nleft; i++)
+			snprintf(left[i], 32, "%s", plan->left_out[i]);
+		json_object_object_add(o, "tests_planned",
+				       strings((char (*)[32])plan->tests, plan->ntests));
+		json_object_object_add(o, "tests_left_out", strings(left, plan->nleft));
+		a = json_object_new_array();
+		for (int i = 0; i < plan->nsetaside; i++)
+			json_object_array_add(a, json_object_new_string(plan->setaside[i]));
+		json_object_object_add(o, "set_aside_entries", a);
+		json_object_object_add(o, "random_walk_excluded",
+				       json_object_new_string(plan->exclude));
+	}
+	json_object_object_add(o, "tests_run", strings(run, nrun));
+	json_object_object_add(o, "tests_skipped_list", strings(skipped, nskip));
+	json_object_object_add(o, "tests_failed_list", strings(failed, nfail));
+	a = json_object_new_object();
+	for (int i = 0; i < v->nresults; i++)
+		if (v->results[i].state == 2)
+			json_object_object_add(a, v->results[i].name,
+					       json_object_new_string(v->results[i].reason));
+	json_object_object_add(o, "skip_reasons", a);
 	json_object_object_add(o, "tests_ok", json_object_new_int(v->ok));
 	json_object_object_add(o, "tests_failed", json_object_new_int(v->not_ok));
 	json_object_object_add(o, "tests_skipped", json_object_new_int(v->skip));
+	json_object_object_add(o, "tap_plan", json_object_new_int(v->plan));
 	json_object_object_add(o, "subtests_ok", json_object_new_int(v->sub_ok));
 	json_object_object_add(o, "subtests_failed", json_object_new_int(v->sub_not_ok));
 	json_object_object_add(o, "subtests_skipped", json_object_new_int(v->sub_skip));
 	json_object_object_add(o, "kernel_problems", json_object_new_int(v->problems));
 	json_object_object_add(o, "first_problem", json_object_new_string(v->first_problem));
+	json_object_object_add(o, "complaints_set_aside", json_object_new_int(v->set_aside));
+	json_object_object_add(o, "first_set_aside", json_object_new_string(v->first_set_aside));
 	if (json_object_to_file_ext(json_out, o, JSON_C_TO_STRING_PRETTY))
 		die("cannot write %s", json_out);
 	json_object_put(o);
+}
+
+static void load_registry(void)
+{
+	char err[512];
+
+	nreg = expect_load_all(reg, EXPECT_MAX, err, sizeof(err));
+	if (nreg < 0)
+		die("%s", err);
+}
+
+static const struct expect *find_entry(const char *name)
+{
+	for (int i = 0; i < nreg; i++)
+		if (!strcmp(reg[i].name, name))
+			return &reg[i];
+	return NULL;
 }
 
 static void feed_file(struct verdict *v, const char *path)
@@ -155,23 +248,182 @@ static void feed_file(struct verdict *v, const char *path)
 static int cmd_verdict(const char *name, const struct cell *c,
 		       const char *console, const char *tap)
 {
+	struct cell_plan plan;
+	const struct expect *known;
+	enum verdict_kind k;
 	struct verdict v;
-	char why[300] = "";
-	int pass;
+	char why[300] = "", err[300];
 
+	load_registry();
 	verdict_init(&v);
+	if (plan_path) {
+		if (cell_plan_read(plan_path, &plan, err, sizeof(err)))
+			die("%s", err);
+		for (int i = 0; i < plan.nsetaside; i++) {
+			const struct expect *e = find_entry(plan.setaside[i]);
+
+			if (!e)
+				die("plan sets aside '%s': no such kernel/bugs entry",
+				    plan.setaside[i]);
+			verdict_set_aside(&v, e);
+		}
+	}
 	feed_file(&v, console);
 	if (tap)
 		feed_file(&v, tap);
-	pass = verdict_pass(&v, c->paging, why, sizeof(why));
+	k = verdict_judge(&v, name, c->paging, plan_path ? &plan : NULL, reg, nreg,
+			  &known, why, sizeof(why));
 	printf("%s: %s: tests %d ok, %d failed, %d skipped; subtests %d ok, %d failed, %d skipped%s%s\n",
-	       name, pass ? "PASS" : "FAIL", v.ok, v.not_ok, v.skip,
-	       v.sub_ok, v.sub_not_ok, v.sub_skip, pass ? "" : "; ", why);
+	       name, verdict_kind_name(k), v.ok, v.not_ok, v.skip,
+	       v.sub_ok, v.sub_not_ok, v.sub_skip, k == VERDICT_PASS ? "" : "; ", why);
+	if (known)
+		printf("%s:   known kernel bug (kernel/bugs/%s): %s\n", name, known->name,
+		       known->what);
+	if (v.set_aside)
+		printf("%s:   %d known complaint(s) set aside, first: %s\n", name,
+		       v.set_aside, v.first_set_aside);
+	if (plan_path)
+		for (int i = 0; i < plan.nleft; i++)
+			printf("%s:   left out: %s (known bug kernel/bugs/%s)\n", name,
+			       plan.left_out[i], plan.left_by[i]);
+	if (plan_path && plan.exclude[0])
+		printf("%s:   random_walk does not execute op kinds %s (known bug kernel/bugs/%s)\n",
+		       name, plan.exclude, plan.exclude_by);
 	for (int i = 0; i < v.nfailed; i++)
 		printf("%s:   not ok: %s\n", name, v.failed[i]);
 	if (json_out)
-		write_json(name, &v, pass, why);
-	return pass ? 0 : 1;
+		write_json(name, c, &v, plan_path ? &plan : NULL, k, known, why);
+	return k == VERDICT_PASS ? 0 : k == VERDICT_KNOWN ? 3 : 1;
+}
+
+static int cmd_plan(const char *name)
+{
+	struct cell_plan p;
+	char err[300];
+
+	load_registry();
+	if (cell_plan_make(name, files.append, reg, nreg, &p, err, sizeof(err)))
+		die("%s", err);
+	if (cell_plan_write(&p, plan_out))
+		die("cannot write %s", plan_out ? plan_out : "the plan");
+	return 0;
+}
+
+/* The signature of ENTRY in a run's console or guest output */
+static int cmd_match(const char *entry, const char *console, const char *tap)
+{
+	const char *paths[] = { console, tap };
+	const struct expect *e;
+	struct verdict v;
+	int hit = 0;
+
+	load_registry();
+	e = find_entry(entry);
+	if (!e)
+		die("no kernel/bugs entry '%s'", entry);
+	verdict_init(&v);
+	for (int i = 0; i < 2 && paths[i]; i++) {
+		char line[4096];
+		FILE *f = fopen(paths[i], "r");
+
+		if (!f)
+			die("cannot read %s", paths[i]);
+		while (fgets(line, sizeof(line), f)) {
+			line[strcspn(line, "\r\n")] = '\0';
+			verdict_feed(&v, line);
+			hit |= expect_signature_matches(e, line);
+		}
+		fclose(f);
+	}
+	if (!hit) {
+		printf("absent: %s\n", e->signature);
+		return 1;
+	}
+	printf("%s: %s\n", v.problems && expect_signature_matches(e, v.first_problem) ?
+	       "first" : "shown", e->signature);
+	return 0;
+}
+
+static int cmd_list(const char *what)
+{
+	static const struct { const char *name; enum axis a; } axes[] = {
+		{ "kernels", AXIS_KERNEL }, { "flavors", AXIS_FLAVOR },
+		{ "pagings", AXIS_PAGING }, { "topologies", AXIS_TOPOLOGY },
+		{ "tests", AXIS_TEST },
+	};
+	char buf[4096];
+
+	if (!strcmp(what, "bugs")) {
+		load_registry();
+		for (int i = 0; i < nreg; i++)
+			puts(reg[i].name);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof(axes) / sizeof(axes[0]); i++) {
+		if (strcmp(what, axes[i].name))
+			continue;
+		if (registry_list(axes[i].a, buf, sizeof(buf), '\n'))
+			die("cannot list %s", what);
+		puts(buf);
+		return 0;
+	}
+	die("list what? kernels, flavors, pagings, topologies, tests or bugs, not '%s'", what);
+	return 2;
+}
+
+static void shell_word(const char *key, const char *v)
+{
+	printf("%s='", key);
+	for (; *v; v++)
+		if (*v == '\'')
+			fputs("'\\''", stdout);
+		else
+			putchar(*v);
+	puts("'");
+}
+
+static int cmd_kernel(const char *name)
+{
+	struct kernel_desc k;
+	char err[512];
+
+	if (kernel_load(name, &k, err, sizeof(err)))
+		die("%s", err);
+	shell_word("k_name", k.name);
+	shell_word("k_describe", k.describe);
+	shell_word("k_source", k.source);
+	shell_word("k_package", k.package);
+	shell_word("k_suite", k.suite);
+	shell_word("k_series", k.series);
+	shell_word("k_config", k.config);
+	printf("k_acpi=%d\nk_expectations=%d\n", k.acpi, k.expectations);
+	return 0;
+}
+
+static int cmd_expect(const char *name, int signature_only)
+{
+	static const char *const kinds[] = { "mutant", "shipped", "minus-patch" };
+	const struct expect *e;
+
+	load_registry();
+	e = find_entry(name);
+	if (!e)
+		die("no kernel/bugs entry '%s'", name);
+	if (signature_only) {
+		printf("%s", e->signature);
+		return 0;
+	}
+	printf("kind=%s\neffect=%s\n", kinds[e->kind],
+	       e->effect == EFFECT_SETASIDE ? "setaside" : "fatal");
+	shell_word("kernel", e->kernel);
+	shell_word("flavor", e->flavor);
+	shell_word("cells", e->cells);
+	shell_word("proof", e->proof);
+	shell_word("append", e->append);
+	shell_word("signature", e->signature);
+	shell_word("leave_out", e->leave_out);
+	shell_word("what", e->what);
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -190,6 +442,8 @@ int main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'O' },
 		{ "vmem", required_argument, NULL, 'v' },
 		{ "qmp", required_argument, NULL, 'Q' },
+		{ "plan", required_argument, NULL, 'P' },
+		{ "out-plan", required_argument, NULL, 'o' },
 		{ 0 }
 	};
 	struct cell c;
@@ -214,12 +468,27 @@ int main(int argc, char **argv)
 				die("--vmem wants a multiple of 128M, like 1G or 512M, not '%s'", optarg);
 			break;
 		case 'Q': files.qmp = optarg; break;
+		case 'P': plan_path = optarg; break;
+		case 'o': plan_out = optarg; break;
 		default: exit(2);
 		}
 	}
 	if (argc - optind < 2)
-		die("%s", "usage: mhp-cell describe|argv|dtb|verdict CELL [CONSOLE] [options]");
+		die("%s", "usage: mhp-cell describe|argv|dtb|plan|verdict CELL [CONSOLE] [options] | list WHAT | kernel NAME | expect NAME | match ENTRY CONSOLE [TAP]");
+	if (!strcmp(argv[optind], "list") && argc - optind == 2)
+		return cmd_list(argv[optind + 1]);
+	if (!strcmp(argv[optind], "kernel") && argc - optind == 2)
+		return cmd_kernel(argv[optind + 1]);
+	if (!strcmp(argv[optind], "expect") && argc - optind == 2)
+		return cmd_expect(argv[optind + 1], 0);
+	if (!strcmp(argv[optind], "signature") && argc - optind == 2)
+		return cmd_expect(argv[optind + 1], 1);
+	if (!strcmp(argv[optind], "match") && (argc - optind == 3 || argc - optind == 4))
+		return cmd_match(argv[optind + 1], argv[optind + 2],
+				 argc - optind == 4 ? argv[optind + 3] : NULL);
 	load(argv[optind + 1], &c, &t);
+	if (!strcmp(argv[optind], "plan"))
+		return cmd_plan(argv[optind + 1]);
 	if (!strcmp(argv[optind], "describe"))
 		return cmd_describe(&c, &t);
 	if (!strcmp(argv[optind], "argv"))

@@ -53,8 +53,11 @@ void cell_cmdline(const struct cell *c, const struct topo *t,
 	 * New memory stays offline: the tests choose its zone. earlycon
 	 * (the UART of the device tree's stdout-path) shows a crash before
 	 * the console is up, which would otherwise look like a silent hang.
+	 * A 4 MiB log buffer: a cell whose known WARN is set aside prints a
+	 * stack trace per hot-add, and the boot lines the tests read back
+	 * (percpu's first chunk) must survive them.
 	 */
-	len = snprintf(buf, sz, "console=ttyS0 earlycon oops=panic panic=-1 memhp_default_state=offline %s riscv_mhp.paging=%s",
+	len = snprintf(buf, sz, "console=ttyS0 earlycon oops=panic panic=-1 log_buf_len=4M memhp_default_state=offline %s riscv_mhp.paging=%s",
 		       MHP_DESTRUCTIVE_TOKEN, paging_name(c->paging));
 	/*
 	 * mem= counts RAM, not addresses: gaps and pmem are not RAM. Nor

@@ -1,35 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Console -> verdict (see verdict.h). */
 #include <ctype.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "mhp_complaints.h"
 #include "verdict.h"
-
-/* What the kernel prints when something went wrong; matched at the start of
- * a timestamped console line, or after "watchdog: " etc. via strstr. */
-static const char *const problem_starts[] = {
-	"Kernel panic",
-	"BUG:",
-	"kernel BUG at",
-	"WARNING:",
-	"Oops",
-	"Unable to handle kernel",
-	"Internal error:",
-	"UBSAN:",
-	"list_add corruption",
-	"list_del corruption",
-	NULL
-};
-static const char *const problem_anywhere[] = {
-	"blocked for more than",	/* hung task */
-	"rcu_sched self-detected stall",
-	"rcu: INFO: rcu_",		/* RCU stalls */
-	"soft lockup",
-	"hard LOCKUP",
-	NULL
-};
 
 void verdict_init(struct verdict *v)
 {
@@ -58,15 +36,7 @@ const char *kernel_problem(const char *line)
 {
 	const char *text = strip_timestamp(line);
 
-	if (!text)
-		return NULL;
-	for (int i = 0; problem_starts[i]; i++)
-		if (!strncmp(text, problem_starts[i], strlen(problem_starts[i])))
-			return text;
-	for (int i = 0; problem_anywhere[i]; i++)
-		if (strstr(text, problem_anywhere[i]))
-			return text;
-	return NULL;
+	return text && mhp_is_complaint(text) ? text : NULL;
 }
 
 /* "ok 3 name # SKIP why" etc. at *s; counts into the given counters. */
@@ -98,11 +68,45 @@ static int tap_result(const char *s, int *ok, int *not_ok, int *skip,
 	return is_ok ? 1 : -1;
 }
 
+void verdict_set_aside(struct verdict *v, const struct expect *e)
+{
+	if (v->nsa < VERDICT_MAX_SETASIDE)
+		v->sa[v->nsa++] = e;
+}
+
+/* "selftests: riscv-mhp: add_remove # SKIP" -> "add_remove" */
+static void test_name(const char *s, char *out, size_t sz)
+{
+	const char *colon = strrchr(s, ':');
+	size_t n;
+
+	s = colon ? colon + 1 : s;
+	s += strspn(s, " ");
+	n = strcspn(s, " #");
+	snprintf(out, sz, "%.*s", (int)n, s);
+}
+
+static void record_result(struct verdict *v, const char *name, int state)
+{
+	struct test_result *r;
+
+	if (v->nresults == VERDICT_MAX_TESTS)
+		return;
+	r = &v->results[v->nresults++];
+	test_name(name, r->name, sizeof(r->name));
+	r->state = state;
+	if (state == 2)
+		snprintf(r->reason, sizeof(r->reason), "%s",
+			 v->last_skip[0] ? v->last_skip : "no reason given");
+	v->last_skip[0] = '\0';
+}
+
 void verdict_feed(struct verdict *v, const char *raw)
 {
 	char line[512];
 	const char *p, *name;
 	size_t n = strcspn(raw, "\r\n");
+	int r, skip_before;
 
 	if (n >= sizeof(line))
 		n = sizeof(line) - 1;
@@ -111,6 +115,14 @@ void verdict_feed(struct verdict *v, const char *raw)
 
 	p = kernel_problem(line);
 	if (p) {
+		for (int i = 0; i < v->nsa; i++) {
+			if (expect_signature_matches(v->sa[i], p)) {
+				if (!v->set_aside++)
+					snprintf(v->first_set_aside,
+						 sizeof(v->first_set_aside), "%s", p);
+				return;
+			}
+		}
 		if (!v->problems++)
 			snprintf(v->first_problem, sizeof(v->first_problem), "%s", p);
 		return;
@@ -134,19 +146,43 @@ void verdict_feed(struct verdict *v, const char *raw)
 	if (v->tap_seen && v->plan < 0 && sscanf(line, "1..%d", &v->plan) == 1)
 		return;
 	if (!strncmp(line, "# ", 2)) {
+		const char *sk = strstr(line, "SKIP");
+
+		/* a test's reason to skip: its last SKIP line before the result */
+		if (sk)
+			snprintf(v->last_skip, sizeof(v->last_skip), "%.159s", line + 2);
 		tap_result(line + 2, &v->sub_ok, &v->sub_not_ok, &v->sub_skip, &name);
 		return;
 	}
-	if (v->tap_seen &&
-	    tap_result(line, &v->ok, &v->not_ok, &v->skip, &name) < 0 &&
-	    v->nfailed < VERDICT_MAX_LISTED)
+	if (!v->tap_seen)
+		return;
+	skip_before = v->skip;
+	r = tap_result(line, &v->ok, &v->not_ok, &v->skip, &name);
+	if (!r)
+		return;
+	record_result(v, name, v->skip != skip_before ? 2 : r > 0);
+	if (r < 0 && v->nfailed < VERDICT_MAX_LISTED)
 		snprintf(v->failed[v->nfailed++], sizeof(v->failed[0]), "%s", name);
+}
+
+const char *verdict_kind_name(enum verdict_kind k)
+{
+	return k == VERDICT_PASS ? "PASS" : k == VERDICT_KNOWN ? "KNOWN" : "FAIL";
+}
+
+static const struct test_result *result_of(const struct verdict *v, const char *test)
+{
+	for (int i = 0; i < v->nresults; i++)
+		if (!strcmp(v->results[i].name, test))
+			return &v->results[i];
+	return NULL;
 }
 
 #define WHY(...) do { snprintf(why, whysz, __VA_ARGS__); return 0; } while (0)
 
-int verdict_pass(const struct verdict *v, enum paging expect,
-		 char *why, size_t whysz)
+/* 1 = every rule holds; otherwise 0 with the first reason in why */
+static int rules_hold(const struct verdict *v, enum paging expect,
+		      const struct cell_plan *plan, char *why, size_t whysz)
 {
 	int results = v->ok + v->not_ok + v->skip;
 
@@ -168,9 +204,202 @@ int verdict_pass(const struct verdict *v, enum paging expect,
 		    v->nfailed ? v->failed[0] : "?");
 	if (results != v->plan)
 		WHY("TAP plan says %d tests, %d reported", v->plan, results);
+	if (plan) {
+		for (int i = 0; i < plan->ntests; i++) {
+			const struct test_result *r = result_of(v, plan->tests[i]);
+
+			if (!r)
+				WHY("planned test %s did not report", plan->tests[i]);
+			if (r->state == 2)
+				WHY("unexpected skip: %s: %s", r->name, r->reason);
+		}
+	}
 	if (v->plan == 0 || v->ok == 0)
 		WHY("no test passed (%d skipped)", v->skip);
 	if (v->exit_code)
 		WHY("run_tests exited with %d", v->exit_code);
 	return 1;
+}
+
+enum verdict_kind verdict_judge(const struct verdict *v, const char *cell,
+				enum paging expect, const struct cell_plan *plan,
+				const struct expect *reg, int nreg,
+				const struct expect **known, char *why, size_t whysz)
+{
+	*known = NULL;
+	if (rules_hold(v, expect, plan, why, whysz))
+		return VERDICT_PASS;
+	/* KNOWN: the first complaint not set aside is a shipped bug's (a
+	 * set-aside one too, when the run did not set it aside: its proof) */
+	if (!v->problems)
+		return VERDICT_FAIL;
+	for (int i = 0; i < nreg; i++) {
+		if (expect_applies(&reg[i], cell) &&
+		    expect_signature_matches(&reg[i], v->first_problem)) {
+			*known = &reg[i];
+			return VERDICT_KNOWN;
+		}
+	}
+	return VERDICT_FAIL;
+}
+
+/* ----- the plan -------------------------------------------------------------- */
+
+#undef WHY
+#define FAIL(...) do { snprintf(err, errsz, __VA_ARGS__); return -1; } while (0)
+
+static int word_in(const char *words, const char *w)
+{
+	char buf[512], *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", words);
+	for (tok = strtok_r(buf, " ,\t", &save); tok; tok = strtok_r(NULL, " ,\t", &save))
+		if (!strcmp(tok, w))
+			return 1;
+	return 0;
+}
+
+/* "a,b" += "c" */
+static void add_word(char *list, size_t sz, const char *w)
+{
+	size_t n = strlen(list);
+
+	if (!word_in(list, w))
+		snprintf(list + n, sz - n, "%s%s", n ? "," : "", w);
+}
+
+/* the KINDs of leave_out's "TEST:KIND" words for this test, "a,b"; 0 if none */
+static int op_kinds_left_out(const char *leave_out, const char *test, char *out, size_t sz)
+{
+	char buf[512], *tok, *save;
+	size_t tl = strlen(test);
+
+	out[0] = '\0';
+	snprintf(buf, sizeof(buf), "%s", leave_out);
+	for (tok = strtok_r(buf, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
+		if (!strncmp(tok, test, tl) && tok[tl] == ':' && tok[tl + 1])
+			add_word(out, sz, tok + tl + 1);
+	return out[0] != '\0';
+}
+
+int cell_plan_make(const char *cell, const char *append, const struct expect *reg,
+		   int nreg, struct cell_plan *p, char *err, size_t errsz)
+{
+	char all[1024], buf[1024], *tok, *save;
+	const char *t = append ? strstr(append, "riscv_mhp.tests=") : NULL;
+
+	memset(p, 0, sizeof(*p));
+	if (registry_list(AXIS_TEST, all, sizeof(all), ' '))
+		FAIL("cannot read the tests of selftests/Makefile (TEST_GEN_PROGS)");
+	if (t) {
+		t += strlen("riscv_mhp.tests=");
+		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(t, " "), t);
+		p->explicit_tests = 1;
+	} else {
+		snprintf(buf, sizeof(buf), "%s", all);
+	}
+	for (tok = strtok_r(buf, " ,", &save); tok; tok = strtok_r(NULL, " ,", &save)) {
+		const struct expect *by = NULL;
+
+		if (!word_in(all, tok))
+			FAIL("riscv_mhp.tests: no test '%s' (tests: %s)", tok, all);
+		for (int i = 0; !p->explicit_tests && i < nreg && !by; i++) {
+			char kinds[128];
+
+			if (!expect_applies(&reg[i], cell))
+				continue;
+			if (word_in(reg[i].leave_out, tok)) {
+				by = &reg[i];
+			} else if (op_kinds_left_out(reg[i].leave_out, tok, kinds, sizeof(kinds))) {
+				add_word(p->exclude, sizeof(p->exclude), kinds);
+				add_word(p->exclude_by, sizeof(p->exclude_by), reg[i].name);
+			}
+		}
+		if (by) {
+			if (p->nleft == VERDICT_MAX_TESTS)
+				FAIL("too many tests");
+			snprintf(p->left_out[p->nleft], sizeof(p->left_out[0]), "%s", tok);
+			snprintf(p->left_by[p->nleft++], sizeof(p->left_by[0]), "%s", by->name);
+			continue;
+		}
+		if (p->ntests == VERDICT_MAX_TESTS)
+			FAIL("too many tests");
+		snprintf(p->tests[p->ntests++], sizeof(p->tests[0]), "%s", tok);
+	}
+	for (int i = 0; i < nreg; i++) {
+		if (reg[i].effect != EFFECT_SETASIDE || !expect_applies(&reg[i], cell))
+			continue;
+		if (p->nsetaside == VERDICT_MAX_SETASIDE)
+			FAIL("too many set-aside complaints");
+		snprintf(p->setaside[p->nsetaside++], sizeof(p->setaside[0]), "%s",
+			 reg[i].name);
+	}
+	if (!p->ntests)
+		FAIL("%s: every test is left out (known bugs: %s)", cell,
+		     p->nleft ? p->left_by[0] : "none");
+	return 0;
+}
+
+int cell_plan_write(const struct cell_plan *p, const char *path)
+{
+	FILE *f = path ? fopen(path, "w") : stdout;
+
+	if (!f)
+		return -1;
+	fprintf(f, "# what the cell must run (mhp-cell plan)\ntests='");
+	for (int i = 0; i < p->ntests; i++)
+		fprintf(f, "%s%s", i ? " " : "", p->tests[i]);
+	fprintf(f, "'\nleft_out='");
+	for (int i = 0; i < p->nleft; i++)
+		fprintf(f, "%s%s:%s", i ? " " : "", p->left_out[i], p->left_by[i]);
+	fprintf(f, "'\nsetaside='");
+	for (int i = 0; i < p->nsetaside; i++)
+		fprintf(f, "%s%s", i ? " " : "", p->setaside[i]);
+	fprintf(f, "'\nexclude='%s'\nexclude_by='%s'\n", p->exclude, p->exclude_by);
+	fprintf(f, "explicit=%s\n", p->explicit_tests ? "yes" : "no");
+	return path ? fclose(f) : fflush(f);
+}
+
+static int split_into(const char *words, char (*out)[32], int max, char (*by)[64])
+{
+	char buf[1024], *tok, *save;
+	int n = 0;
+
+	snprintf(buf, sizeof(buf), "%s", words);
+	for (tok = strtok_r(buf, " ", &save); tok && n < max; tok = strtok_r(NULL, " ", &save)) {
+		char *colon = by ? strchr(tok, ':') : NULL;
+
+		if (colon) {
+			*colon = '\0';
+			snprintf(by[n], 64, "%s", colon + 1);
+		}
+		snprintf(out[n++], 32, "%s", tok);
+	}
+	return n;
+}
+
+int cell_plan_read(const char *path, struct cell_plan *p, char *err, size_t errsz)
+{
+	struct kv kv;
+	char (*sa)[32];
+
+	memset(p, 0, sizeof(*p));
+	if (kv_load(path, &kv, err, errsz))
+		return -1;
+	p->ntests = split_into(kv_get(&kv, "tests"), p->tests, VERDICT_MAX_TESTS, NULL);
+	p->nleft = split_into(kv_get(&kv, "left_out"), p->left_out, VERDICT_MAX_TESTS,
+			      p->left_by);
+	sa = calloc(VERDICT_MAX_SETASIDE, 32);
+	if (!sa)
+		FAIL("out of memory");
+	p->nsetaside = split_into(kv_get(&kv, "setaside"), sa, VERDICT_MAX_SETASIDE, NULL);
+	for (int i = 0; i < p->nsetaside; i++)
+		snprintf(p->setaside[i], sizeof(p->setaside[0]), "%s", sa[i]);
+	free(sa);
+	p->explicit_tests = !strcmp(kv_get(&kv, "explicit"), "yes");
+	snprintf(p->exclude, sizeof(p->exclude), "%s", kv_get(&kv, "exclude"));
+	snprintf(p->exclude_by, sizeof(p->exclude_by), "%s", kv_get(&kv, "exclude_by"));
+	if (!p->ntests)
+		FAIL("%s: no tests planned", path);
+	return 0;
 }

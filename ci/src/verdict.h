@@ -1,12 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The cell oracle: reads a guest console line by line and decides PASS or
- * FAIL from the kselftest TAP, the guest's own markers and the kernel's
- * complaints. The guest init prints the markers:
+ * The cell oracle: reads a guest console line by line and decides PASS,
+ * FAIL or KNOWN from the kselftest TAP, the guest's own markers and the
+ * kernel's complaints, against the cell's plan (the tests it must run and
+ * the known complaints set aside in it) and the registry of expectations
+ * (kernel/bugs). The guest init prints the markers:
  *   riscv-mhp: mmu=sv57             the paging mode the guest really runs
  *   riscv-mhp: run_tests exit=N     the suite finished with status N
  * and ci/run-cell appends "riscv-mhp: runner timeout ..." when it had to
  * stop the guest.
+ *
+ * KNOWN is a failure explained: the cell matches a shipped entry's cells
+ * and the *first* kernel complaint that was not set aside matches its
+ * signature. Anything else that fails is new: FAIL.
  */
 #ifndef MHP_VERDICT_H
 #define MHP_VERDICT_H
@@ -14,8 +20,31 @@
 #include <stddef.h>
 
 #include "cell.h"
+#include "registry.h"
 
 #define VERDICT_MAX_LISTED 16
+#define VERDICT_MAX_TESTS 32
+#define VERDICT_MAX_SETASIDE 8
+
+/* What the cell must run: ci/run-cell writes it as RUN/CELL/plan. */
+struct cell_plan {
+	int ntests;
+	char tests[VERDICT_MAX_TESTS][32];	/* must each report ok */
+	int nleft;
+	char left_out[VERDICT_MAX_TESTS][32];	/* left out for a known bug */
+	char left_by[VERDICT_MAX_TESTS][64];	/* ... which one */
+	int nsetaside;
+	char setaside[VERDICT_MAX_SETASIDE][64];	/* entry names */
+	char exclude[128];	/* random_walk op kinds not executed: "a,b" */
+	char exclude_by[128];	/* ... for which entries */
+	int explicit_tests;			/* the user picked the tests */
+};
+
+struct test_result {
+	char name[32];
+	int state;		/* 1 ok, 0 not ok, 2 skip */
+	char reason[160];	/* for a skip: the test's last SKIP line */
+};
 
 struct verdict {
 	int tap_seen;		/* top-level "TAP version 13" */
@@ -25,18 +54,46 @@ struct verdict {
 	int finished, exit_code;
 	int timed_out;		/* the runner stopped a hung guest */
 	char mmu[8];
-	int problems;		/* kernel BUG/WARN/Oops/KASAN/panic/stall lines */
+	int problems;		/* complaints not set aside */
 	char first_problem[200];
+	int set_aside;		/* complaints set aside as known */
+	char first_set_aside[200];
 	int nfailed;
 	char failed[VERDICT_MAX_LISTED][120];	/* names of failed tests */
+	int nresults;
+	struct test_result results[VERDICT_MAX_TESTS];
+	char last_skip[160];	/* last nested SKIP line seen */
+	/* set-aside signatures (from the plan), as entries */
+	int nsa;
+	const struct expect *sa[VERDICT_MAX_SETASIDE];
 };
 
+enum verdict_kind { VERDICT_PASS, VERDICT_FAIL, VERDICT_KNOWN };
+
 void verdict_init(struct verdict *v);
+/* complaints matching these entries' signatures are set aside */
+void verdict_set_aside(struct verdict *v, const struct expect *e);
 void verdict_feed(struct verdict *v, const char *line);
-/* 1 = PASS; otherwise 0 with the first reason in why. */
-int verdict_pass(const struct verdict *v, enum paging expect,
-		 char *why, size_t whysz);
+/* PASS, FAIL or KNOWN; the first reason in why, the entry in *known. */
+enum verdict_kind verdict_judge(const struct verdict *v, const char *cell,
+				enum paging expect, const struct cell_plan *plan,
+				const struct expect *reg, int nreg,
+				const struct expect **known, char *why, size_t whysz);
+const char *verdict_kind_name(enum verdict_kind k);
 /* The kernel complaint in a console line, or NULL (timestamp stripped). */
 const char *kernel_problem(const char *line);
+
+/*
+ * The plan of a cell: the tests (append's riscv_mhp.tests=, else every
+ * test) less those a known bug of the cell's kernel triggers or fails there
+ * (an entry's leave_out: TEST, or TEST:KIND for random_walk's op kind KIND
+ * only), and the known non-fatal complaints to set aside. -1 with err on
+ * bad input.
+ */
+int cell_plan_make(const char *cell, const char *append, const struct expect *reg,
+		   int nreg, struct cell_plan *p, char *err, size_t errsz);
+/* path NULL: standard output */
+int cell_plan_write(const struct cell_plan *p, const char *path);
+int cell_plan_read(const char *path, struct cell_plan *p, char *err, size_t errsz);
 
 #endif

@@ -20,6 +20,7 @@
 
 #include "cell.h"
 #include "qemu_argv.h"
+#include "registry.h"
 #include "topo.h"
 #include "verdict.h"
 
@@ -271,13 +272,16 @@ static const char *const good_console[] = {
 static int judge(const char *const *lines, const char *extra, enum paging p,
 		 char *why, size_t whysz, struct verdict *v)
 {
+	const struct expect *known;
+
 	verdict_init(v);
 	for (int i = 0; lines[i]; i++) {
 		if (extra && !strcmp(lines[i], "riscv-mhp: run_tests exit=0\n"))
 			verdict_feed(v, extra);
 		verdict_feed(v, lines[i]);
 	}
-	return verdict_pass(v, p, why, whysz);
+	return verdict_judge(v, "6.12-plain-sv57-t", p, NULL, NULL, 0, &known, why,
+			     whysz) == VERDICT_PASS;
 }
 
 static void argv_sparse_numa(void **state)
@@ -649,6 +653,184 @@ static void verdict_needs_mode_marker_and_plan(void **state)
 	assert_non_null(strstr(why, "guest hung"));
 }
 
+
+/* --- the registry: kernels, expectations, plans, KNOWN ------------------- */
+
+static void registry_kernels_are_files(void **state)
+{
+	struct kernel_desc k;
+	struct cell c;
+
+	(void)state;
+	assert_int_equal(cell_parse("7.3-plain-sv39-numa2", &c, err, sizeof(err)), 0);
+	assert_string_equal(c.kernel, "7.3");
+	assert_int_equal(cell_parse("7.9-plain-sv39-numa2", &c, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "unknown kernel '7.9' (known: 6.1 6.12 7.2 7.3 local)"));
+	assert_int_equal(kernel_load("7.3", &k, err, sizeof(err)), 0);
+	assert_string_equal(k.package, "linux-source-7.3");
+	assert_int_equal(k.expectations, 1);
+	assert_int_equal(kernel_load("local", &k, err, sizeof(err)), 0);
+	assert_string_equal(k.source, "ksrc");
+	assert_int_equal(k.expectations, 0);
+}
+
+static void kv_parses_shell_values(void **state)
+{
+	struct kv kv;
+
+	(void)state;
+	assert_int_equal(kv_parse("# c\na=1\nb='x y|z'\nc=\"q \\\"r\\\"\"\n d=\n", &kv,
+				  err, sizeof(err)), 0);
+	assert_string_equal(kv_get(&kv, "b"), "x y|z");
+	assert_string_equal(kv_get(&kv, "c"), "q \"r\"");
+	assert_string_equal(kv_get(&kv, "d"), "");
+	assert_int_equal(kv_parse("a=x y\n", &kv, err, sizeof(err)), -1);
+	assert_int_equal(kv_parse("a='x\n", &kv, err, sizeof(err)), -1);
+	assert_int_equal(kv_parse("a=1\na=2\n", &kv, err, sizeof(err)), -1);
+	assert_int_equal(kv_parse("a=$(rm)\n", &kv, err, sizeof(err)), -1);
+}
+
+#define WARN_ENTRY "kind=shipped\neffect=setaside\nkernel=6.12\nflavor=plain\n" \
+	"cells='6.12-*-sv39-*'\nproof=6.12-plain-sv39-numa2\n" \
+	"signature='WARNING: .*physaddr'\n"
+#define OOPS_ENTRY "kind=shipped\nkernel=6.12\nflavor=plain\n" \
+	"cells='6.12-*-sv39-* 6.12-*-sv48-*'\nleave_out='zone_device random_walk:hmm'\n" \
+	"proof=6.12-plain-sv48-numa2\nsignature='memremap_pages\\+'\n"
+
+static void expect_entries_are_checked(void **state)
+{
+	struct expect e;
+
+	(void)state;
+	assert_int_equal(expect_parse("w", WARN_ENTRY, &e, err, sizeof(err)), 0);
+	assert_int_equal(e.effect, EFFECT_SETASIDE);
+	assert_int_equal(expect_parse("o", OOPS_ENTRY, &e, err, sizeof(err)), 0);
+	assert_int_equal(expect_applies(&e, "6.12-kasan-sv48-flat-page"), 1);
+	assert_int_equal(expect_applies(&e, "6.12-plain-sv57-numa2"), 0);
+	assert_int_equal(expect_applies(&e, "local-plain-sv48-numa2"), 0);
+	/* a shipped bug needs a proof cell its pattern matches */
+	assert_int_equal(expect_parse("x", "kind=shipped\nkernel=6.12\nflavor=plain\n"
+				      "cells=6.12-*\nsignature=x\n", &e, err, sizeof(err)), -1);
+	assert_int_equal(expect_parse("x", "kind=shipped\nkernel=6.12\nflavor=plain\n"
+				      "cells=6.12-*\nproof=7.3-plain-sv39-flat\nsignature=x\n",
+				      &e, err, sizeof(err)), -1);
+	assert_int_equal(expect_parse("x", "kind=mutant\nkernel=6.12\nflavor=plain\n"
+				      "cells=6.12-plain-sv39-flat\nleave_out=paging\nsignature=x\n",
+				      &e, err, sizeof(err)), -1);
+	assert_int_equal(expect_parse("x", "kernel=6.12\nflavor=plain\ncells=a\n"
+				      "signature='('\n", &e, err, sizeof(err)), -1);
+	assert_int_equal(expect_parse("x", "kernel=9\nflavor=plain\ncells=a\n"
+				      "signature=x\n", &e, err, sizeof(err)), -1);
+	/* the repository's own registry loads */
+	{
+		struct expect all[EXPECT_MAX];
+
+		assert_true(expect_load_all(all, EXPECT_MAX, err, sizeof(err)) > 0);
+	}
+}
+
+static void plan_leaves_out_and_sets_aside(void **state)
+{
+	struct expect reg[2];
+	struct cell_plan p;
+
+	(void)state;
+	assert_int_equal(expect_parse("warn", WARN_ENTRY, &reg[0], err, sizeof(err)), 0);
+	assert_int_equal(expect_parse("oops", OOPS_ENTRY, &reg[1], err, sizeof(err)), 0);
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "", reg, 2, &p, err,
+					sizeof(err)), 0);
+	assert_int_equal(p.nleft, 1);
+	assert_string_equal(p.left_out[0], "zone_device");
+	assert_string_equal(p.left_by[0], "oops");
+	assert_string_equal(p.exclude, "hmm");
+	assert_int_equal(p.nsetaside, 1);
+	assert_string_equal(p.setaside[0], "warn");
+	for (int i = 0; i < p.ntests; i++)
+		assert_true(strcmp(p.tests[i], "zone_device"));
+	/* asked for by name: nothing left out */
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "a riscv_mhp.tests=zone_device b",
+					reg, 2, &p, err, sizeof(err)), 0);
+	assert_int_equal(p.ntests, 1);
+	assert_int_equal(p.nleft, 0);
+	/* the developer's tree inherits nothing; every test runs */
+	assert_int_equal(cell_plan_make("local-plain-sv39-flat", "", reg, 2, &p, err,
+					sizeof(err)), 0);
+	assert_int_equal(p.nleft + p.nsetaside, 0);
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "riscv_mhp.tests=nope",
+					reg, 2, &p, err, sizeof(err)), -1);
+}
+
+static const char *const sv39_run[] = {
+	"riscv-mhp: mmu=sv39\n",
+	"TAP version 13\n",
+	"1..2\n",
+	"[    3.000000] WARNING: CPU: 0 PID: 1 at arch/riscv/mm/physaddr.c:14 __virt_to_phys+0x1\n",
+	"ok 1 selftests: riscv-mhp: sysfs_model\n",
+	"# SKIP no node has hidden memory\n",
+	"ok 2 selftests: riscv-mhp: add_remove # SKIP\n",
+	"riscv-mhp: run_tests exit=0\n",
+	NULL
+};
+
+static enum verdict_kind judge_plan(const char *const *lines, const char *extra,
+				    const char *tests, char *why)
+{
+	static struct expect reg[2];
+	const struct expect *known;
+	struct cell_plan p;
+	struct verdict v;
+
+	assert_int_equal(expect_parse("warn", WARN_ENTRY, &reg[0], err, sizeof(err)), 0);
+	assert_int_equal(expect_parse("oops", OOPS_ENTRY, &reg[1], err, sizeof(err)), 0);
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", tests, reg, 2, &p, err,
+					sizeof(err)), 0);
+	verdict_init(&v);
+	verdict_set_aside(&v, &reg[0]);
+	for (int i = 0; lines[i]; i++) {
+		if (extra && !strncmp(lines[i], "riscv-mhp: run_tests", 20))
+			verdict_feed(&v, extra);
+		verdict_feed(&v, lines[i]);
+	}
+	return verdict_judge(&v, "6.12-plain-sv39-flat", SV39, &p, reg, 2, &known, why, 300);
+}
+
+static void verdict_never_hides_a_new_bug(void **state)
+{
+	char why[300];
+
+	(void)state;
+	/* the set-aside WARN alone: still judged, and the skip is unexpected */
+	assert_int_equal(judge_plan(sv39_run, NULL, "riscv_mhp.tests=sysfs_model,add_remove",
+				    why), VERDICT_FAIL);
+	assert_string_equal(why, "unexpected skip: add_remove: SKIP no node has hidden memory");
+	/* a planned test that never reported */
+	assert_int_equal(judge_plan(sv39_run, NULL, "riscv_mhp.tests=sysfs_model,paging",
+				    why), VERDICT_FAIL);
+	assert_non_null(strstr(why, "planned test paging did not report"));
+	/* a second, different oops after the set-aside WARN is new */
+	assert_int_equal(judge_plan(sv39_run, "[    4.0] Unable to handle kernel paging request at x\n",
+				    "riscv_mhp.tests=sysfs_model", why), VERDICT_FAIL);
+	/* the known oops first: KNOWN */
+	assert_int_equal(judge_plan(sv39_run, "[    4.0] Oops [#1] in memremap_pages+0x10\n",
+				    "riscv_mhp.tests=sysfs_model", why), VERDICT_KNOWN);
+}
+
+static void verdict_known_only_when_first(void **state)
+{
+	static const char *const two_oopses[] = {
+		"riscv-mhp: mmu=sv39\n",
+		"[    2.0] BUG: unable to handle page fault in sparse_add_section\n",
+		"[    3.0] Oops [#1] memremap_pages+0x10\n",
+		NULL
+	};
+	char why[300];
+
+	(void)state;
+	/* the known signature, but not first: a new bug */
+	assert_int_equal(judge_plan(two_oopses, NULL, "", why), VERDICT_FAIL);
+	assert_non_null(strstr(why, "sparse_add_section"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -669,6 +851,12 @@ int main(void)
 		cmocka_unit_test(verdict_catches_failures),
 		cmocka_unit_test(verdict_ignores_test_output_that_quotes_the_kernel),
 		cmocka_unit_test(verdict_needs_mode_marker_and_plan),
+		cmocka_unit_test(registry_kernels_are_files),
+		cmocka_unit_test(kv_parses_shell_values),
+		cmocka_unit_test(expect_entries_are_checked),
+		cmocka_unit_test(plan_leaves_out_and_sets_aside),
+		cmocka_unit_test(verdict_never_hides_a_new_bug),
+		cmocka_unit_test(verdict_known_only_when_first),
 	};
 	int n = sizeof(tests) / sizeof(tests[0]);
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
