@@ -10,8 +10,8 @@
 #                            must FAIL with its signature, the base PASS
 #   make kernel KERNEL=NAME FLAVOR=NAME  (build/host/mhp-cell list kernels|flavors;
 #                            KERNEL=local with KSRC=tree or KBUILD=build dir)
-#   make kernel-mutants      6.1 series minus patch 0017 / 0018 must FAIL
-#                            their proof boots, the full series PASS
+#   make kernel-mutants      the 6.1 series minus patch 0017 / 0018 must FAIL
+#                            (kernel/bugs/minus-*: make bugcheck of those)
 #   make stress|reproduce|minimize CELL=... SEED=... DURATION=...
 #                            the seeded stress engine (stress/run); bench,
 #                            stress-unit; qemu builds the QEMU they need
@@ -164,9 +164,9 @@ kernel-lint:
 kernel-bisect: deps
 	@kernel/bisect.sh
 
-# make kernel-mutants [MUTANT="pmd-dtor pcpu-page"]: kernel/mutants.sh
-kernel-mutants: deps
-	@kernel/mutants.sh $(MUTANT)
+# the kind=minus-patch entries of the catalog: each patch is needed
+kernel-mutants: deps host-tools
+	@BUGCHECK_ANCHORS=0 kernel/bugcheck.sh $$(cd kernel/bugs && ls -d minus-* | tr -d /)
 
 clean:
 	rm -rf $(BUILD)/host $(BUILD)/selftests

@@ -161,15 +161,17 @@ while read -r st name; do result "$name" "$st"; done <"$RUN/cells.status"
 for b in $(mhp_list bugs); do
 	eval "$("$MHP_TOOL" expect "$b")"
 	[ "$kind" = shipped ] || continue
-	MHP_QUIET=1 MHP_NO_SETASIDE=1 APPEND="$append" "$MHP_TOP/ci/run-cell" "$proof" \
-		"$RUN/known-$b" </dev/null >"$RUN/known-$b.log" 2>&1
-	rc=$?
-	got=$(sed -n 's/^ *"known": "\(.*\)",$/\1/p' "$RUN/known-$b/$proof/verdict.json" 2>/dev/null)
-	if [ "$rc" = 1 ] && [ "$got" = "$b" ]; then
-		echo "0 known bug still caught: $proof: kernel/bugs/$b"
-	else
-		echo "1 known bug NOT caught as kernel/bugs/$b says (exit $rc, judged ${got:-not KNOWN}; fixed?): $proof: $(head -n 1 "$RUN/known-$b/$proof/verdict" 2>/dev/null)"
-	fi
+	for cell in $proof; do
+		MHP_QUIET=1 MHP_NO_SETASIDE=1 APPEND="$append" "$MHP_TOP/ci/run-cell" "$cell" \
+			"$RUN/known-$b" </dev/null >"$RUN/known-$b-$cell.log" 2>&1
+		rc=$?
+		got=$(sed -n 's/^ *"known": "\(.*\)",$/\1/p' "$RUN/known-$b/$cell/verdict.json" 2>/dev/null)
+		if [ "$rc" = 1 ] && [ "$got" = "$b" ]; then
+			echo "0 known bug still caught: $cell: kernel/bugs/$b"
+		else
+			echo "1 known bug NOT caught as kernel/bugs/$b says (exit $rc, judged ${got:-not KNOWN}; fixed?): $cell: $(head -n 1 "$RUN/known-$b/$cell/verdict" 2>/dev/null)"
+		fi
+	done
 done >"$RUN/known.status"
 while read -r st name; do result "$name" "$st"; done <"$RUN/known.status"
 

@@ -87,10 +87,11 @@ kconfig_missing() {
 	done
 }
 
-# say_verdict CELL_DIR: the known kernel bug a run ended in, if any
+# say_known_bug CELL RUN_DIR: the recorded bug (kernel/bugs) of CELL whose
+# signature the run's first kernel complaint matches, if any. Returns 0.
 say_known_bug() {
-	_k=$(sed -n 's/^.*known kernel bug (kernel\/bugs\/\([^)]*\)).*/\1/p' "$2/verdict" 2>/dev/null | head -n 1)
-	[ -z "$_k" ] || say "$1: known kernel bug kernel/bugs/$_k: see kernel/bugs/$_k/expect"
+	_k=$("$MHP_TOOL" known "$1" "$2/console.log" 2>/dev/null) &&
+		say "$1: known kernel bug kernel/bugs/$_k"
 	return 0
 }
 

@@ -2,10 +2,14 @@
 # bugcheck.sh [NAME...]: prove the suite catches the bugs of the known-bug
 # catalog, kernel/bugs/NAME/ (all entries without arguments).
 #
-# An entry is mutation.patch (re-introduces one real bug into a kernel the
-# suite passes: 6.1 + our series, or the 6.12 reference) and expect (shell
-# assignments: kernel, flavor, cells, append, signature, oracle, optional
-# caught=no for a recorded gap, optional reuse_mutant=NAME of kernel/mutants.sh).
+# An entry is expect (key=value lines, checked by mhp-cell: kind, kernel,
+# flavor, cells, append, signature, what; optional caught=no for a recorded
+# gap) and, for kind=mutant, mutation.patch (re-introduces one real bug into
+# a kernel the suite passes: 6.1 + our series, or a Debian kernel as
+# shipped); kind=minus-patch names a patch of the kernel's series by its
+# subject (minus_patch=) and the mutant is the kernel without it: the proof
+# that the patch is needed. (kind=shipped entries are bugs of kernels as
+# shipped: make check proves those on the stock kernel.)
 # For each entry:
 #   1. build the mutant: the base tree (build/src) hard-linked into
 #      build/bugs/NAME/src, the mutation applied (patched files unlinked
@@ -42,7 +46,7 @@ ANCHOR_MIN=60	# guest seconds an anchor gets at least
 # are proven by make check on the stock kernel
 mutants() {
 	for b in $(mhp_list bugs); do
-		"$MHP_TOOL" expect "$b" | grep -qx 'kind=mutant' && echo "$b"
+		"$MHP_TOOL" expect "$b" | grep -qxE 'kind=(mutant|minus-patch)' && echo "$b"
 	done
 }
 if [ $# -gt 0 ]; then
@@ -51,17 +55,19 @@ else
 	sel=$(mutants)
 fi
 for b in $sel; do
-	[ -f "$BUGS/$b/expect" ] && [ -f "$BUGS/$b/mutation.patch" ] ||
-		die "no catalog entry '$b' (kernel/bugs/$b/{expect,mutation.patch})"
+	[ -f "$BUGS/$b/expect" ] || die "no catalog entry '$b' (kernel/bugs/$b/expect)"
+	"$MHP_TOOL" expect "$b" | grep -qx 'kind=minus-patch' ||
+		[ -f "$BUGS/$b/mutation.patch" ] || die "kernel/bugs/$b: no mutation.patch"
 done
 mkdir -p "$RUN"
 
 load_expect() { # NAME: the entry's variables, checked by mhp-cell
 	_e=$("$MHP_TOOL" expect "$1") || exit 2
-	caught=yes reuse_mutant=''
-	. "$BUGS/$1/expect"	# bugcheck's own keys: caught, reuse_mutant
+	caught=yes
+	. "$BUGS/$1/expect"	# bugcheck's own key: caught
 	eval "$_e"
-	[ "$kind" = mutant ] || die "$1: kind=$kind: bugcheck builds mutants only"
+	case $kind in mutant|minus-patch) ;;
+	*) die "$1: kind=$kind: bugcheck builds mutants and minus-patch kernels only" ;; esac
 	load_kernel "$kernel"
 }
 
@@ -90,18 +96,16 @@ finish_kdir() { # KSRC KOUT: modroot and kernelrelease for ci/build-initrd.sh
 		make -s -C "$1" O="$2" ARCH=riscv kernelrelease >"$2/kernelrelease"
 }
 
-# kernel/mutants.sh's build of the same bug, if it is there and newer than
-# the series and the base config: "the series without patch N" is built once
-reused_mutant() { # -> its O= directory, or nothing
-	[ -n "$reuse_mutant" ] || return 0
-	m=$MHP_BUILD/mutants/$reuse_mutant
-	o=$m/kernel/$kernel-$flavor
-	[ -f "$o/arch/riscv/boot/Image" ] && [ -f "$o/.mutant.stamp" ] || return 0
-	for f in "$MHP_TOP/kernel/patches/$kernel"/* "$MHP_BUILD/kernel/$kernel-$flavor/.config"; do
-		[ "$o/arch/riscv/boot/Image" -nt "$f" ] || return 0
+# the patch of the kernel's series whose subject has these words
+series_patch() { # WORDS -> path
+	_d=$MHP_TOP/$(dirname "$k_series")
+	[ -n "$k_series" ] || die "kernel $kernel has no patch series (series= in its kernel file)"
+	for _p in $(grep -v '^#' "$MHP_TOP/$k_series"); do
+		# long subjects are folded by format-patch: compare unfolded
+		sed -n '/^Subject:/{N;s/\n / /;p}' "$_d/$_p" | grep -qF "$1" &&
+			{ echo "$_d/$_p"; return 0; }
 	done
-	finish_kdir "$m/src/linux-source-$kernel" "$o"
-	echo "$o"
+	die "no patch of $k_series has the subject words '$1'"
 }
 
 build_mutant() { # NAME -> prints the mutant's O= directory
@@ -110,7 +114,11 @@ build_mutant() { # NAME -> prints the mutant's O= directory
 	out=$bdir/kernel/$kernel-$flavor
 	bsrc=$(kernel_src "$kernel")
 	bout=$MHP_BUILD/kernel/$kernel-$flavor
-	patch=$BUGS/$1/mutation.patch
+	if [ "$kind" = minus-patch ]; then
+		patch=$(series_patch "$minus_patch") rev=-R
+	else
+		patch=$BUGS/$1/mutation.patch rev=
+	fi
 	[ -f "$bsrc.stamp" ] || die "$bsrc is not extracted: make kernel KERNEL=$kernel"
 	want=$({ cat "$bsrc.stamp" "$bout/.config" "$patch"; } | sha256sum | cut -c1-16)
 	if [ "$(cat "$out/.bug.stamp" 2>/dev/null)" = "$want" ] &&
@@ -119,23 +127,20 @@ build_mutant() { # NAME -> prints the mutant's O= directory
 		echo "$out"
 		return 0
 	fi
-	r=$(reused_mutant)
-	if [ -n "$r" ]; then
-		say "$1: reusing kernel/mutants.sh's $reuse_mutant build ($r)" >&2
-		echo "$r"
-		return 0
-	fi
-	say "$1: mutant tree: $bsrc (hard links) + $(basename "$patch")" >&2
+	how="+ $(basename "$patch")"
+	[ -z "$rev" ] || how="without $(basename "$patch")"
+	say "$1: mutant tree: $bsrc (hard links) $how" >&2
 	rm -rf "$bdir/src" "$out"
 	mkdir -p "$bdir/src" "$out"
 	cp -al "$bsrc" "$src"
 	# the files the mutation touches become copies of their own
 	for f in $(sed -n 's|^+++ b/\([^[:space:]]*\).*|\1|p' "$patch"); do
-		[ -f "$src/$f" ] || die "$1: mutation.patch touches $f, not in $bsrc"
+		[ -f "$src/$f" ] || [ -n "$rev" ] || die "$1: mutation.patch touches $f, not in $bsrc"
+		[ -f "$src/$f" ] || continue
 		cp -p "$src/$f" "$src/$f.unlink" && mv "$src/$f.unlink" "$src/$f"
 	done
-	patch -d "$src" -p1 -s -N --no-backup-if-mismatch <"$patch" >&2 ||
-		die "$1: mutation.patch does not apply to $bsrc"
+	patch -d "$src" -p1 -s $rev --no-backup-if-mismatch <"$patch" >&2 ||
+		die "$1: $(basename "$patch") does not ${rev:+un}apply on $bsrc"
 	cp "$bout/.config" "$out/.config"
 	mkdir -p "$MHP_CACHE/ccache"
 	export ARCH=riscv CROSS_COMPILE=$MHP_CROSS

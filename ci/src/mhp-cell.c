@@ -28,6 +28,9 @@
  *                                      signature? exit 0 yes (first line:
  *                                      "first" when it is the first
  *                                      complaint), 1 no
+ *   mhp-cell known CELL CONSOLE        the shipped bug of the cell whose
+ *                                      signature the first kernel complaint
+ *                                      matches: exit 0 and its name, else 1
  *   mhp-cell list kernels|flavors|pagings|topologies|tests|bugs
  *   mhp-cell kernel NAME               kernel/kernels/NAME.kernel, checked,
  *                                      as shell assignments (k_*)
@@ -344,6 +347,23 @@ static int cmd_match(const char *entry, const char *console, const char *tap)
 	return 0;
 }
 
+static int cmd_known(const char *cell, const char *console)
+{
+	struct verdict v;
+
+	load_registry();
+	verdict_init(&v);
+	feed_file(&v, console);
+	for (int i = 0; v.problems && i < nreg; i++) {
+		if (expect_applies(&reg[i], cell) &&
+		    expect_signature_matches(&reg[i], v.first_problem)) {
+			printf("%s: %s\n", reg[i].name, reg[i].what);
+			return 0;
+		}
+	}
+	return 1;
+}
+
 static int cmd_list(const char *what)
 {
 	static const struct { const char *name; enum axis a; } axes[] = {
@@ -423,6 +443,7 @@ static int cmd_expect(const char *name, int signature_only)
 	shell_word("signature", e->signature);
 	shell_word("leave_out", e->leave_out);
 	shell_word("what", e->what);
+	shell_word("minus_patch", e->minus_patch);
 	return 0;
 }
 
@@ -487,6 +508,8 @@ int main(int argc, char **argv)
 		return cmd_match(argv[optind + 1], argv[optind + 2],
 				 argc - optind == 4 ? argv[optind + 3] : NULL);
 	load(argv[optind + 1], &c, &t);
+	if (!strcmp(argv[optind], "known") && argc - optind == 3)
+		return cmd_known(argv[optind + 1], argv[optind + 2]);
 	if (!strcmp(argv[optind], "plan"))
 		return cmd_plan(argv[optind + 1]);
 	if (!strcmp(argv[optind], "describe"))

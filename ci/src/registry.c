@@ -148,6 +148,20 @@ int kv_load(const char *path, struct kv *kv, char *err, size_t errsz)
 	return rc;
 }
 
+/* the first key of kv not in keys (NULL-terminated), or NULL */
+static const char *kv_unknown_key(const struct kv *kv, const char *const *keys)
+{
+	for (int i = 0; i < kv->n; i++) {
+		int known = 0;
+
+		for (int j = 0; keys[j]; j++)
+			known |= !strcmp(kv->key[i], keys[j]);
+		if (!known)
+			return kv->key[i];
+	}
+	return NULL;
+}
+
 const char *kv_get(const struct kv *kv, const char *key)
 {
 	for (int i = 0; i < kv->n; i++)
@@ -302,14 +316,8 @@ int kernel_load(const char *name, struct kernel_desc *k, char *err, size_t errsz
 	snprintf(path, sizeof(path), "%s/kernel/kernels/%s.kernel", registry_top(), name);
 	if (kv_load(path, &kv, err, errsz))
 		return -1;
-	for (int i = 0; i < kv.n; i++) {
-		int known = 0;
-
-		for (int j = 0; keys[j]; j++)
-			known |= !strcmp(kv.key[i], keys[j]);
-		if (!known)
-			FAIL("kernel/kernels/%s.kernel: unknown key '%s'", name, kv.key[i]);
-	}
+	if (kv_unknown_key(&kv, keys))
+		FAIL("kernel/kernels/%s.kernel: unknown key '%s'", name, kv_unknown_key(&kv, keys));
 	strcpy(k->name, name);
 	if (copy_val(k->describe, sizeof(k->describe), kv_get(&kv, "describe")) ||
 	    copy_val(k->source, sizeof(k->source), kv_get(&kv, "source")) ||
@@ -347,7 +355,7 @@ int expect_parse(const char *name, const char *text, struct expect *e,
 {
 	static const char *const keys[] = { "kind", "kernel", "flavor", "cells",
 		"append", "signature", "effect", "leave_out", "what", "oracle",
-		"caught", "minus_patch", "reuse_mutant", "proof", NULL };
+		"caught", "minus_patch", "proof", NULL };
 	const char *kind, *effect;
 	struct kv kv;
 	regex_t re;
@@ -355,20 +363,15 @@ int expect_parse(const char *name, const char *text, struct expect *e,
 	memset(e, 0, sizeof(*e));
 	if (kv_parse(text, &kv, err, errsz))
 		return -1;
-	for (int i = 0; i < kv.n; i++) {
-		int known = 0;
-
-		for (int j = 0; keys[j]; j++)
-			known |= !strcmp(kv.key[i], keys[j]);
-		if (!known)
-			FAIL("unknown key '%s'", kv.key[i]);
-	}
+	if (kv_unknown_key(&kv, keys))
+		FAIL("unknown key '%s'", kv_unknown_key(&kv, keys));
 	if (copy_val(e->name, sizeof(e->name), name) ||
 	    copy_val(e->kernel, sizeof(e->kernel), kv_get(&kv, "kernel")) ||
 	    copy_val(e->flavor, sizeof(e->flavor), kv_get(&kv, "flavor")) ||
 	    copy_val(e->cells, sizeof(e->cells), kv_get(&kv, "cells")) ||
 	    copy_val(e->append, sizeof(e->append), kv_get(&kv, "append")) ||
 	    copy_val(e->proof, sizeof(e->proof), kv_get(&kv, "proof")) ||
+	    copy_val(e->minus_patch, sizeof(e->minus_patch), kv_get(&kv, "minus_patch")) ||
 	    copy_val(e->signature, sizeof(e->signature), kv_get(&kv, "signature")) ||
 	    copy_val(e->leave_out, sizeof(e->leave_out), kv_get(&kv, "leave_out")) ||
 	    copy_val(e->what, sizeof(e->what), *kv_get(&kv, "what") ?
@@ -399,8 +402,18 @@ int expect_parse(const char *name, const char *text, struct expect *e,
 	if (e->kind != EXPECT_SHIPPED && (e->effect != EFFECT_FATAL || *e->leave_out ||
 					  *e->proof))
 		FAIL("effect, leave_out and proof are for kind=shipped");
-	if (e->kind == EXPECT_SHIPPED && (!*e->proof || !cell_matches(e->cells, e->proof)))
-		FAIL("kind=shipped needs proof=CELL, a cell its cells match");
+	if ((e->kind == EXPECT_MINUS_PATCH) != !!*e->minus_patch)
+		FAIL("minus_patch (a patch subject) goes with kind=minus-patch, and only there");
+	if (e->kind == EXPECT_SHIPPED) {
+		char buf[sizeof(e->proof)], *tok, *save;
+
+		if (!*e->proof)
+			FAIL("kind=shipped needs proof=CELL..., cells its cells match");
+		snprintf(buf, sizeof(buf), "%s", e->proof);
+		for (tok = strtok_r(buf, " ", &save); tok; tok = strtok_r(NULL, " ", &save))
+			if (!cell_matches(e->cells, tok))
+				FAIL("proof cell %s is not one of cells=%s", tok, e->cells);
+	}
 	if (regcomp(&re, e->signature, REG_EXTENDED | REG_NOSUB))
 		FAIL("signature is not an extended regex: %s", e->signature);
 	regfree(&re);

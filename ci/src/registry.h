@@ -70,12 +70,13 @@ struct expect {
 	enum expect_effect effect;
 	char kernel[CELL_KERNEL_MAX], flavor[CELL_FLAVOR_MAX];
 	char cells[512];	/* globs over cell names, blank-separated */
-	char proof[64];		/* shipped: the cell that shows it (make check) */
+	char proof[160];	/* shipped: the cells that show it (make check) */
 	char append[256];	/* proof run: kernel command-line words */
 	char signature[256];	/* extended regex */
 	char leave_out[256];	/* shipped: tests left out where it applies (they
 				 * trigger a fatal bug, or fail by this one) */
 	char what[256];		/* one line: what the bug is */
+	char minus_patch[128];	/* minus-patch: the subject of the patch left out */
 };
 
 #define EXPECT_MAX 64

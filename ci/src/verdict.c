@@ -154,7 +154,9 @@ void verdict_feed(struct verdict *v, const char *raw)
 		tap_result(line + 2, &v->sub_ok, &v->sub_not_ok, &v->sub_skip, &name);
 		return;
 	}
-	if (!v->tap_seen)
+	/* 7.x's kselftest runner prints no top-level header or plan under
+	 * make run_tests: its result lines are still "ok N selftests: ..." */
+	if (!v->tap_seen && !strstr(line, " selftests: "))
 		return;
 	skip_before = v->skip;
 	r = tap_result(line, &v->ok, &v->not_ok, &v->skip, &name);
@@ -197,12 +199,13 @@ static int rules_hold(const struct verdict *v, enum paging expect,
 		WHY("guest runs %s, cell wants %s", v->mmu, paging_name(expect));
 	if (!v->finished)
 		WHY("guest did not finish the suite (panic, hang or QEMU died)");
-	if (!v->tap_seen || v->plan < 0)
+	/* the cell's plan says what must report; without one, the TAP plan */
+	if (!plan && (!v->tap_seen || v->plan < 0))
 		WHY("no TAP plan on the console");
 	if (v->not_ok)
 		WHY("%d of %d tests failed, first: %s", v->not_ok, results,
 		    v->nfailed ? v->failed[0] : "?");
-	if (results != v->plan)
+	if (v->plan >= 0 && results != v->plan)
 		WHY("TAP plan says %d tests, %d reported", v->plan, results);
 	if (plan) {
 		for (int i = 0; i < plan->ntests; i++) {
@@ -216,6 +219,8 @@ static int rules_hold(const struct verdict *v, enum paging expect,
 	}
 	if (v->plan == 0 || v->ok == 0)
 		WHY("no test passed (%d skipped)", v->skip);
+	if (plan && plan->ntests != results && v->plan < 0)
+		WHY("%d tests planned, %d reported", plan->ntests, results);
 	if (v->exit_code)
 		WHY("run_tests exited with %d", v->exit_code);
 	return 1;
