@@ -61,7 +61,7 @@ static int add_hidden(struct mem_range *r, int n, int max, uint64_t start,
 	return n;
 }
 
-int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
+int dt_memory(struct mem_range *r, int max)
 {
 	int ac = dt_cells(DT_ROOT "/#address-cells", 2);
 	int sc = dt_cells(DT_ROOT "/#size-cells", 1);
@@ -69,11 +69,8 @@ int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
 	struct dirent *e;
 	int n = 0;
 
-	if (!d || system_ram_bytes(0, 1) < 0) {
-		if (d)
-			closedir(d);
+	if (!d)
 		return -1;
-	}
 	while ((e = readdir(d))) {
 		unsigned char reg[256];
 		char path[PATH_MAX];
@@ -89,11 +86,23 @@ int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
 			continue;
 		len = read(fd, reg, sizeof(reg));
 		close(fd);
-		for (int off = 0; off + (ac + sc) * 4 <= len; off += (ac + sc) * 4)
-			n = add_hidden(r, n, max, be_cells(reg + off, ac),
-				       be_cells(reg + off + ac * 4, sc), node, bs);
+		for (int off = 0; off + (ac + sc) * 4 <= len && n < max; off += (ac + sc) * 4)
+			r[n++] = (struct mem_range){ be_cells(reg + off, ac),
+						     be_cells(reg + off + ac * 4, sc), node };
 	}
 	closedir(d);
+	return n;
+}
+
+int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
+{
+	struct mem_range dt[64];
+	int n = 0, nd = dt_memory(dt, 64);
+
+	if (nd < 0 || system_ram_bytes(0, 1) < 0)
+		return -1;
+	for (int i = 0; i < nd; i++)
+		n = add_hidden(r, n, max, dt[i].start, dt[i].size, dt[i].node, bs);
 	return n;
 }
 

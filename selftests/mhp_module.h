@@ -16,6 +16,9 @@ struct mem_range {
 	int node;		/* numa-node-id of the device-tree memory node */
 };
 
+/* The device tree's memory ranges, in its order: count, or -1 without one */
+int dt_memory(struct mem_range *r, int max);
+
 /*
  * Block-aligned ranges of device-tree RAM with no System RAM in them:
  * count (at most max), or -1 without /proc/device-tree or iomem.

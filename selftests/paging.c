@@ -4,6 +4,10 @@
  * means for hotplug: the range of physical memory the kernel can map
  * (arch_get_mappable_range) must fit the mode's linear map and grow with
  * it, and adding memory past its end, or across it, is refused cleanly.
+ * The bound is computed here, not asked of the kernel: the linear map of
+ * each mode (Documentation/arch/riscv/vm-layout.rst) starts at the lowest
+ * RAM address the device tree describes (or up to 2 MiB above it), so the
+ * range must start there and span at most that many bytes.
  * Needs the riscv-mhp opt-in (it loads the test module and asks it to add
  * memory).
  */
@@ -18,11 +22,34 @@
 
 static struct mhp_env env;
 
-/* Virtual address bits per mode; the linear map has at most half of them. */
+/*
+ * Virtual address bits per mode, and the size of the linear map (the
+ * direct mapping of riscv's vm-layout: 128 GiB, 64 TiB, 32 PiB).
+ */
 static const struct mode {
 	const char *name;
 	int va_bits;
-} modes[] = { { "sv39", 39 }, { "sv48", 48 }, { "sv57", 57 } };
+	uint64_t linear_map;
+} modes[] = {
+	{ "sv39", 39, 128ULL << 30 },
+	{ "sv48", 48, 64ULL << 40 },
+	{ "sv57", 57, 32ULL << 50 },
+};
+
+/* the lowest RAM address of the device tree: where the linear map starts */
+static int ram_base(uint64_t *base)
+{
+	struct mem_range r[64];
+	int n = dt_memory(r, 64);
+
+	if (n <= 0)
+		return -1;
+	*base = r[0].start;
+	for (int i = 1; i < n; i++)
+		if (r[i].start < *base)
+			*base = r[i].start;
+	return 0;
+}
 
 static const struct mode *mode_of(const char *mmu)
 {
@@ -50,7 +77,7 @@ int main(void)
 	struct kernel_health health;
 	char mmu[16], asked[16];
 	const struct mode *m, *below;
-	uint64_t lo, hi, span, bs;
+	uint64_t lo, hi, span, bs, base;
 	const char *why;
 	int rc, node;
 
@@ -74,11 +101,23 @@ int main(void)
 
 	rc = mhp_mappable(&lo, &hi);
 	span = hi - lo + 1;
-	ksft_test_result(!rc && span <= 1ULL << (m->va_bits - 1) &&
-			 (!below || span > 1ULL << (below->va_bits - 1)),
-			 "%s mappable range [%#llx, %#llx]: %llu GiB, within the mode's linear map\n",
-			 mmu, (unsigned long long)lo, (unsigned long long)hi,
-			 (unsigned long long)(span >> 30));
+	if (ram_base(&base)) {
+		ksft_test_result(!rc && span <= 1ULL << (m->va_bits - 1) &&
+				 (!below || span > 1ULL << (below->va_bits - 1)),
+				 "%s mappable range [%#llx, %#llx]: %llu GiB, within the mode's address bits (no device tree: RAM base unknown)\n",
+				 mmu, (unsigned long long)lo, (unsigned long long)hi,
+				 (unsigned long long)(span >> 30));
+	} else {
+		/* 6.1 leaves the 2 MiB below its load address out of RAM */
+		uint64_t last = base + m->linear_map - 1;
+
+		ksft_test_result(!rc && lo >= base && lo - base <= (2 << 20) &&
+				 span <= m->linear_map && (!below || span > below->linear_map),
+				 "%s mappable range [%#llx, %#llx]: the linear map from RAM base %#llx ends at %#llx (%llu GiB)\n",
+				 mmu, (unsigned long long)lo, (unsigned long long)hi,
+				 (unsigned long long)base, (unsigned long long)last,
+				 (unsigned long long)(m->linear_map >> 30));
+	}
 	/* first whole block past the end, and one straddling it */
 	hi = (hi + 1) / bs * bs;
 	rc = mhp_add(hi, bs, node);
