@@ -32,7 +32,7 @@ HOST_CFLAGS := -D_GNU_SOURCE -std=gnu11 -Wall -Wextra -O2 -g -Ici/src -Iselftest
 	-DMHP_DEFAULT_TOP='"$(CURDIR)"'
 HARNESS_SRC := ci/src/cell.c ci/src/topo.c ci/src/qemu_argv.c ci/src/verdict.c \
 	ci/src/dtb.c ci/src/registry.c
-HARNESS_HDR := $(wildcard ci/src/*.h) selftests/mhp_complaints.h
+HARNESS_HDR := $(wildcard ci/src/*.h) selftests/mhp_complaints.h selftests/mhp_paging.h
 
 .PHONY: all run check deps host-tools unit kernel rootfs initrd selftests \
 	cell matrix report kernel-lint kernel-bisect kernel-mutants clean distclean \

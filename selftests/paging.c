@@ -18,23 +18,10 @@
 
 #include "kselftest.h"
 #include "mhp_module.h"
+#include "mhp_paging.h"
 #include "mhp_util.h"
 
 static struct mhp_env env;
-
-/*
- * Virtual address bits per mode, and the size of the linear map (the
- * direct mapping of riscv's vm-layout: 128 GiB, 64 TiB, 32 PiB).
- */
-static const struct mode {
-	const char *name;
-	int va_bits;
-	uint64_t linear_map;
-} modes[] = {
-	{ "sv39", 39, 128ULL << 30 },
-	{ "sv48", 48, 64ULL << 40 },
-	{ "sv57", 57, 32ULL << 50 },
-};
 
 /* the lowest RAM address of the device tree: where the linear map starts */
 static int ram_base(uint64_t *base)
@@ -51,11 +38,11 @@ static int ram_base(uint64_t *base)
 	return 0;
 }
 
-static const struct mode *mode_of(const char *mmu)
+static const struct mhp_paging_mode *mode_of(const char *mmu)
 {
-	for (unsigned int i = 0; i < sizeof(modes) / sizeof(modes[0]); i++)
-		if (!strcmp(modes[i].name, mmu))
-			return &modes[i];
+	for (unsigned int i = 0; i < MHP_PAGING_COUNT; i++)
+		if (!strcmp(mhp_paging_modes[i].name, mmu))
+			return &mhp_paging_modes[i];
 	return NULL;
 }
 
@@ -76,7 +63,7 @@ int main(void)
 {
 	struct kernel_health health;
 	char mmu[16], asked[16];
-	const struct mode *m, *below;
+	const struct mhp_paging_mode *m, *below;
 	uint64_t lo, hi, span, bs, base;
 	const char *why;
 	int rc, node;
@@ -97,7 +84,7 @@ int main(void)
 			 "mmu %s (runner asked for %s)\n", mmu, asked[0] ? asked : "nothing");
 	if (!m)
 		ksft_exit_fail_msg("unknown mmu '%s'\n", mmu);
-	below = m > modes ? m - 1 : NULL;
+	below = m > mhp_paging_modes ? m - 1 : NULL;
 
 	rc = mhp_mappable(&lo, &hi);
 	span = hi - lo + 1;

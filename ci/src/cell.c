@@ -4,20 +4,21 @@
 #include <string.h>
 
 #include "cell.h"
+#include "mhp_paging.h"
 #include "registry.h"
 
-/* The paging axis: what QEMU's CPU gets for each is in qemu_argv.c */
-static const char *const pagings[] = { "sv39", "sv48", "sv57", NULL };
+/* The paging axis is selftests/mhp_paging.h; enum paging follows it */
+_Static_assert(MHP_PAGING_COUNT == PAGING_COUNT, "enum paging and mhp_paging_modes differ");
 
 const char *paging_name(enum paging p)
 {
-	return pagings[p];
+	return mhp_paging_modes[p].name;
 }
 
-static int lookup(const char *const *names, const char *s)
+static int paging_lookup(const char *s)
 {
-	for (int i = 0; names[i]; i++)
-		if (!strcmp(names[i], s))
+	for (unsigned int i = 0; i < MHP_PAGING_COUNT; i++)
+		if (!strcmp(mhp_paging_modes[i].name, s))
 			return i;
 	return -1;
 }
@@ -64,7 +65,7 @@ int cell_parse(const char *name, struct cell *c, char *err, size_t errsz)
 		FAIL("unknown flavor '%s' (known: %s)", tok[1], list);
 	}
 	strcpy(c->flavor, tok[1]);
-	i = lookup(pagings, tok[2]);
+	i = paging_lookup(tok[2]);
 	if (i < 0) {
 		registry_list(AXIS_PAGING, list, sizeof(list), ' ');
 		FAIL("unknown paging '%s' (known: %s)", tok[2], list);

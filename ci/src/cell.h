@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+/* in the order of selftests/mhp_paging.h */
 enum paging { SV39, SV48, SV57, PAGING_COUNT };
 
 #define CELL_KERNEL_MAX 24
