@@ -36,6 +36,9 @@ export ARCH=riscv CROSS_COMPILE=$MHP_CROSS
 # --- a kernel the developer built: check it, stage what the cells need ----
 if [ "$k_source" = ksrc ] && [ -n "${KBUILD:-}" ]; then
 	KB=$(cd "$KBUILD" 2>/dev/null && pwd) || die "KBUILD=$KBUILD: no such directory"
+	case "$KB/" in "$(cd "$MHP_BUILD" && pwd)/kernel/local-"*)
+		die "KBUILD=$KB is where the suite stages kernel local: give the directory you built in" ;;
+	esac
 	[ -f "$KB/.config" ] && [ -f "$KB/arch/riscv/boot/Image" ] ||
 		die "KBUILD=$KB: no riscv build there (want .config and arch/riscv/boot/Image)"
 	missing=$(kconfig_missing "$KB/.config")
@@ -148,6 +151,8 @@ fi
 mkdir -p "$MHP_CACHE/ccache"
 export CCACHE_DIR="$MHP_CACHE/ccache" CCACHE_BASEDIR="$MHP_BUILD" \
 	CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-8G}
+# a make -s above us (make kernel) would silence the progress lines
+unset MAKEFLAGS MFLAGS
 KMAKE="make -C $SRC O=$OUT -j$MHP_JOBS CC=ccache\ ${MHP_CROSS}gcc"
 say "building $K-$F (Image, modules) with $MHP_JOBS jobs"
 run_with_progress "$OUT/build.log" "$K-$F" \
