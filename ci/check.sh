@@ -165,7 +165,8 @@ for b in $(mhp_list bugs); do
 		MHP_QUIET=1 MHP_NO_SETASIDE=1 APPEND="$append" "$MHP_TOP/ci/run-cell" "$cell" \
 			"$RUN/known-$b" </dev/null >"$RUN/known-$b-$cell.log" 2>&1
 		rc=$?
-		got=$(sed -n 's/^ *"known": "\(.*\)",$/\1/p' "$RUN/known-$b/$cell/verdict.json" 2>/dev/null)
+		got=$(sed -n 's|.*known kernel bug (kernel/bugs/\([^)]*\)).*|\1|p' \
+			"$RUN/known-$b/$cell/verdict" 2>/dev/null)
 		if [ "$rc" = 1 ] && [ "$got" = "$b" ]; then
 			echo "0 known bug still caught: $cell: kernel/bugs/$b"
 		else

@@ -342,8 +342,8 @@ static int cmd_match(const char *entry, const char *console, const char *tap)
 		printf("absent: %s\n", e->signature);
 		return 1;
 	}
-	printf("%s: %s\n", v.problems && expect_signature_matches(e, v.first_problem) ?
-	       "first" : "shown", e->signature);
+	printf("%s: %s\n", verdict_first_report_matches(&v, e) ? "first" : "shown",
+	       e->signature);
 	return 0;
 }
 
@@ -355,8 +355,7 @@ static int cmd_known(const char *cell, const char *console)
 	verdict_init(&v);
 	feed_file(&v, console);
 	for (int i = 0; v.problems && i < nreg; i++) {
-		if (expect_applies(&reg[i], cell) &&
-		    expect_signature_matches(&reg[i], v.first_problem)) {
+		if (expect_applies(&reg[i], cell) && verdict_first_report_matches(&v, &reg[i])) {
 			printf("%s: %s\n", reg[i].name, reg[i].what);
 			return 0;
 		}

@@ -114,6 +114,21 @@ void verdict_feed(struct verdict *v, const char *raw)
 	line[n] = '\0';
 
 	p = kernel_problem(line);
+	if (v->report_open) {
+		/* the first report runs to its end trace (or the next one's cut) */
+		const char *text = strip_timestamp(line);
+		size_t len = strlen(v->first_report);
+
+		if (text && (strstr(text, "[ cut here ]") ||
+			     len + strlen(text) + 2 >= sizeof(v->first_report))) {
+			v->report_open = 0;
+		} else if (text) {
+			snprintf(v->first_report + len, sizeof(v->first_report) - len,
+				 "\n%s", text);
+			if (strstr(text, "---[ end trace"))
+				v->report_open = 0;
+		}
+	}
 	if (p) {
 		for (int i = 0; i < v->nsa; i++) {
 			if (expect_signature_matches(v->sa[i], p)) {
@@ -123,8 +138,11 @@ void verdict_feed(struct verdict *v, const char *raw)
 				return;
 			}
 		}
-		if (!v->problems++)
+		if (!v->problems++) {
 			snprintf(v->first_problem, sizeof(v->first_problem), "%s", p);
+			snprintf(v->first_report, sizeof(v->first_report), "%s", p);
+			v->report_open = 1;
+		}
 		return;
 	}
 	if (!strncmp(line, "riscv-mhp: mmu=", 15)) {
@@ -165,6 +183,19 @@ void verdict_feed(struct verdict *v, const char *raw)
 	record_result(v, name, v->skip != skip_before ? 2 : r > 0);
 	if (r < 0 && v->nfailed < VERDICT_MAX_LISTED)
 		snprintf(v->failed[v->nfailed++], sizeof(v->failed[0]), "%s", name);
+}
+
+int verdict_first_report_matches(const struct verdict *v, const struct expect *e)
+{
+	char buf[sizeof(v->first_report)], *line, *save;
+
+	if (!v->problems)
+		return 0;
+	snprintf(buf, sizeof(buf), "%s", v->first_report);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (expect_signature_matches(e, line))
+			return 1;
+	return 0;
 }
 
 const char *verdict_kind_name(enum verdict_kind k)
@@ -240,7 +271,7 @@ enum verdict_kind verdict_judge(const struct verdict *v, const char *cell,
 		return VERDICT_FAIL;
 	for (int i = 0; i < nreg; i++) {
 		if (expect_applies(&reg[i], cell) &&
-		    expect_signature_matches(&reg[i], v->first_problem)) {
+		    verdict_first_report_matches(v, &reg[i])) {
 			*known = &reg[i];
 			return VERDICT_KNOWN;
 		}

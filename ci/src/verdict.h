@@ -11,8 +11,9 @@
  * stop the guest.
  *
  * KNOWN is a failure explained: the cell matches a shipped entry's cells
- * and the *first* kernel complaint that was not set aside matches its
- * signature. Anything else that fails is new: FAIL.
+ * and the *first* kernel report (the first complaint not set aside, with
+ * its registers and call trace) matches its signature. Anything else that
+ * fails is new: FAIL.
  */
 #ifndef MHP_VERDICT_H
 #define MHP_VERDICT_H
@@ -56,6 +57,10 @@ struct verdict {
 	char mmu[8];
 	int problems;		/* complaints not set aside */
 	char first_problem[200];
+	/* the first report: the first complaint not set aside and the kernel
+	 * lines after it (registers, call trace) up to its end trace */
+	char first_report[4096];
+	int report_open;
 	int set_aside;		/* complaints set aside as known */
 	char first_set_aside[200];
 	int nfailed;
@@ -80,6 +85,8 @@ enum verdict_kind verdict_judge(const struct verdict *v, const char *cell,
 				const struct expect *reg, int nreg,
 				const struct expect **known, char *why, size_t whysz);
 const char *verdict_kind_name(enum verdict_kind k);
+/* 1 when a line of the run's first report matches the entry's signature */
+int verdict_first_report_matches(const struct verdict *v, const struct expect *e);
 /* The kernel complaint in a console line, or NULL (timestamp stripped). */
 const char *kernel_problem(const char *line);
 

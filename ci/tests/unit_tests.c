@@ -817,18 +817,35 @@ static void verdict_never_hides_a_new_bug(void **state)
 
 static void verdict_known_only_when_first(void **state)
 {
-	static const char *const two_oopses[] = {
+	/* a first report of its own, then the known one */
+	static const char *const two_reports[] = {
 		"riscv-mhp: mmu=sv39\n",
 		"[    2.0] BUG: unable to handle page fault in sparse_add_section\n",
-		"[    3.0] Oops [#1] memremap_pages+0x10\n",
+		"[    2.1] epc : sparse_add_section+0x10\n",
+		"[    2.2] ---[ end trace 0000000000000000 ]---\n",
+		"[    3.0] ------------[ cut here ]------------\n",
+		"[    3.1] Oops [#1]\n",
+		"[    3.2] [<ffffffff8011f94e>] memremap_pages+0x2c6/0x4f8\n",
+		NULL
+	};
+	/* the known signature in the first report's call trace */
+	static const char *const known_trace[] = {
+		"riscv-mhp: mmu=sv39\n",
+		"[    6.2] Unable to handle kernel paging request at virtual address 00038d7ffdc00000\n",
+		"[    6.3] Oops [#1]\n",
+		"[    6.4] epc : __memset+0x60/0x100\n",
+		"[    6.5] [<ffffffff8011f94e>] memremap_pages+0x2c6/0x4f8\n",
+		"[    6.6] ---[ end trace 0000000000000000 ]---\n",
+		"[    6.7] Kernel panic - not syncing: Fatal exception\n",
 		NULL
 	};
 	char why[300];
 
 	(void)state;
-	/* the known signature, but not first: a new bug */
-	assert_int_equal(judge_plan(two_oopses, NULL, "", why), VERDICT_FAIL);
+	assert_int_equal(judge_plan(two_reports, NULL, "", why), VERDICT_FAIL);
 	assert_non_null(strstr(why, "sparse_add_section"));
+	assert_int_equal(judge_plan(known_trace, NULL, "", why), VERDICT_KNOWN);
+	assert_non_null(strstr(why, "Unable to handle kernel paging request"));
 }
 
 int main(void)
