@@ -349,18 +349,17 @@ static int cmd_match(const char *entry, const char *console, const char *tap)
 
 static int cmd_known(const char *cell, const char *console)
 {
+	const struct expect *e;
 	struct verdict v;
 
 	load_registry();
 	verdict_init(&v);
 	feed_file(&v, console);
-	for (int i = 0; v.problems && i < nreg; i++) {
-		if (expect_applies(&reg[i], cell) && verdict_first_report_matches(&v, &reg[i])) {
-			printf("%s: %s\n", reg[i].name, reg[i].what);
-			return 0;
-		}
-	}
-	return 1;
+	e = verdict_known_entry(&v, cell, reg, nreg);
+	if (!e)
+		return 1;
+	printf("%s: %s\n", e->name, e->what);
+	return 0;
 }
 
 static int cmd_list(const char *what)

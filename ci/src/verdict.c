@@ -265,18 +265,19 @@ enum verdict_kind verdict_judge(const struct verdict *v, const char *cell,
 	*known = NULL;
 	if (rules_hold(v, expect, plan, why, whysz))
 		return VERDICT_PASS;
-	/* KNOWN: the first complaint not set aside is a shipped bug's (a
-	 * set-aside one too, when the run did not set it aside: its proof) */
-	if (!v->problems)
-		return VERDICT_FAIL;
-	for (int i = 0; i < nreg; i++) {
-		if (expect_applies(&reg[i], cell) &&
-		    verdict_first_report_matches(v, &reg[i])) {
-			*known = &reg[i];
-			return VERDICT_KNOWN;
-		}
-	}
-	return VERDICT_FAIL;
+	*known = verdict_known_entry(v, cell, reg, nreg);
+	return *known ? VERDICT_KNOWN : VERDICT_FAIL;
+}
+
+const struct expect *verdict_known_entry(const struct verdict *v, const char *cell,
+					 const struct expect *reg, int nreg)
+{
+	/* the first complaint not set aside is a shipped bug's (a set-aside
+	 * one too, when the run did not set it aside: its proof) */
+	for (int i = 0; v->problems && i < nreg; i++)
+		if (expect_applies(&reg[i], cell) && verdict_first_report_matches(v, &reg[i]))
+			return &reg[i];
+	return NULL;
 }
 
 /* ----- the plan -------------------------------------------------------------- */

@@ -85,6 +85,9 @@ enum verdict_kind verdict_judge(const struct verdict *v, const char *cell,
 				const struct expect *reg, int nreg,
 				const struct expect **known, char *why, size_t whysz);
 const char *verdict_kind_name(enum verdict_kind k);
+/* The shipped entry of the cell whose signature the first report matches */
+const struct expect *verdict_known_entry(const struct verdict *v, const char *cell,
+					 const struct expect *reg, int nreg);
 /* 1 when a line of the run's first report matches the entry's signature */
 int verdict_first_report_matches(const struct verdict *v, const struct expect *e);
 /* The kernel complaint in a console line, or NULL (timestamp stripped). */
