@@ -14,11 +14,12 @@
  *   mhp-cell dtb CELL --in QEMU.dtb --out CELL.dtb
  *                                      edit QEMU's device tree for the
  *                                      topology (describe says dtb=1)
- *   mhp-cell plan CELL [--append A] [--out FILE]
+ *   mhp-cell plan CELL [--append A] [--out-plan FILE] [--no-setaside]
  *                                      what the cell must run: the tests
  *                                      (less those a known fatal bug of
  *                                      the kernel triggers there) and the
  *                                      known complaints set aside in it
+ *                                      (none with --no-setaside: a proof)
  *   mhp-cell verdict CELL CONSOLE [TAP] [--plan FILE] [--json FILE]
  *                                      judge the kernel console and the
  *                                      guest's output against the plan and
@@ -58,6 +59,7 @@
 static struct boot_files files = { .qemu = "qemu-system-riscv64" };
 static const char *topodir;
 static const char *json_out, *plan_path, *plan_out;
+static int no_setaside;
 static const char *dtb_in, *dtb_out;
 static struct expect reg[EXPECT_MAX];
 static int nreg;
@@ -307,6 +309,8 @@ static int cmd_plan(const char *name)
 	load_registry();
 	if (cell_plan_make(name, files.append, reg, nreg, &p, err, sizeof(err)))
 		die("%s", err);
+	if (no_setaside)
+		p.nsetaside = 0;
 	if (cell_plan_write(&p, plan_out))
 		die("cannot write %s", plan_out ? plan_out : "the plan");
 	return 0;
@@ -463,6 +467,7 @@ int main(int argc, char **argv)
 		{ "qmp", required_argument, NULL, 'Q' },
 		{ "plan", required_argument, NULL, 'P' },
 		{ "out-plan", required_argument, NULL, 'o' },
+		{ "no-setaside", no_argument, NULL, 'N' },
 		{ 0 }
 	};
 	struct cell c;
@@ -489,6 +494,7 @@ int main(int argc, char **argv)
 		case 'Q': files.qmp = optarg; break;
 		case 'P': plan_path = optarg; break;
 		case 'o': plan_out = optarg; break;
+		case 'N': no_setaside = 1; break;
 		default: exit(2);
 		}
 	}
