@@ -162,7 +162,7 @@ for b in $(mhp_list bugs); do
 	eval "$("$MHP_TOOL" expect "$b")"
 	[ "$kind" = shipped ] || continue
 	for cell in $proof; do
-		MHP_QUIET=1 MHP_NO_SETASIDE=1 APPEND="$append" "$MHP_TOP/ci/run-cell" "$cell" \
+		MHP_QUIET=1 MHP_PROVE=$b APPEND="$append" "$MHP_TOP/ci/run-cell" "$cell" \
 			"$RUN/known-$b" </dev/null >"$RUN/known-$b-$cell.log" 2>&1
 		rc=$?
 		got=$(sed -n 's|.*known kernel bug (kernel/bugs/\([^)]*\)).*|\1|p' \

@@ -13,9 +13,13 @@
  * present and no longer after removal. Bad requests get their errno.
  * Over N cycles free memory comes back within a small tolerance (no leak), and
  * once everything is removed the kernel page tables are back to what they
- * were before the first add, to the page.
+ * were before the first add, to the page: read by walking the tables
+ * (mhp_test.ko) and counted (PageTables), see test_pgtables().
  */
 #include <dirent.h>
+#include <sched.h>
+#include <signal.h>
+#include <time.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -98,7 +102,7 @@ static int cycle(const struct mem_range *r, int node, const char *how)
 			return -1;
 		}
 		if (auto_on && block_state_is(id, "online"))
-			block_set_state(id, "offline");	/* choose the zone ourselves */
+			block_offline(id);	/* choose the zone ourselves */
 		rc = block_set_state(id, how);
 		block_zone(id, zone, sizeof(zone));
 		if (rc || !block_state_is(id, "online") ||
@@ -121,9 +125,11 @@ static int cycle(const struct mem_range *r, int node, const char *how)
 
 	for (int tries = 0; (rc = mhp_remove(r->start, r->size)) == -EBUSY && tries < 5; tries++)
 		usleep(200000);
-	if (rc == -EBUSY && strcmp(how, "online_movable")) {
-		ksft_print_msg("remove [%#llx+%#llx] from %s: busy (unmovable kernel allocations)\n",
-			       (unsigned long long)r->start, (unsigned long long)r->size, zone);
+	/* a kernel zone may hold what cannot move: refused, or retried until the deadline */
+	if ((rc == -EBUSY || rc == -EINTR) && strcmp(how, "online_movable")) {
+		ksft_print_msg("remove [%#llx+%#llx] from %s: busy (unmovable kernel allocations%s)\n",
+			       (unsigned long long)r->start, (unsigned long long)r->size, zone,
+			       rc == -EINTR ? "; the offline retried until its deadline" : "");
 		return 1;
 	}
 	if (rc) {
@@ -210,6 +216,159 @@ static void test_cycles(const struct mem_range *r, const char *how)
 			 how, (unsigned long long)(r->size >> 20), ok, env.nr_nodes, busy);
 }
 
+/* --leave-out a,b: subtests not run here (a known bug of this kernel) */
+static const char *leave_out = "";
+
+static int left_out(const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = leave_out; (p = strstr(p, name)); p += n)
+		if ((p == leave_out || p[-1] == ',') && (!p[n] || p[n] == ','))
+			return 1;
+	return 0;
+}
+
+/*
+ * Hot-add below what is already there: the top block of the hidden RAM,
+ * then the one under it. After each step the pfn-indexed interfaces must
+ * cover every online block (the kernel must not lower the last pfn they
+ * answer for to the end of the range just added), and the Movable zone of
+ * the node must span both blocks.
+ */
+static void test_descending_adds(void)
+{
+	const struct mem_range *h = &env.hidden[0];
+	uint64_t bs = env.block_size, pages = bs / getpagesize();
+	struct mem_range hi = { h->start + h->size - bs, bs, h->node };
+	struct mem_range lo = { hi.start - bs, bs, h->node };
+	const struct mem_range *order[2] = { &hi, &lo };
+	char why[160] = "", what[200] = "";
+	struct zone_stat z[32];
+	int added = 0, rc = 0, miss = 0;
+	const char *step;
+
+	if (left_out("descending")) {
+		ksft_test_result_skip("descending adds: left out (--leave-out: a known bug of this kernel)\n");
+		return;
+	}
+	if (h->size < 2 * bs) {
+		ksft_test_result_skip("descending adds: the first hidden range has one block\n");
+		return;
+	}
+	for (; added < 2 && !rc && !miss; added++) {
+		rc = mhp_add_online(&env, order[added], h->node, "online_movable", &step);
+		if (rc) {
+			snprintf(what, sizeof(what), "%s of [%#llx+%#llx]: %s", step,
+				 (unsigned long long)order[added]->start,
+				 (unsigned long long)bs, strerror(-rc));
+			break;
+		}
+		miss = pfn_interfaces_miss(why, sizeof(why));
+		if (miss)
+			snprintf(what, sizeof(what), "after adding [%#llx+%#llx]: %s",
+				 (unsigned long long)order[added]->start,
+				 (unsigned long long)bs,
+				 miss < 0 ? "kpageflags/kpagecount unreadable" : why);
+	}
+	if (added == 2 && !what[0]) {
+		int n = zoneinfo_read(z, 32), spans = 0;
+
+		for (int i = 0; i < n; i++)
+			if (z[i].node == h->node && !strcmp(z[i].name, "Movable") &&
+			    z[i].start_pfn <= lo.start / getpagesize() &&
+			    z[i].start_pfn + z[i].spanned >= hi.start / getpagesize() + pages)
+				spans = 1;
+		if (!spans)
+			snprintf(what, sizeof(what), "node %d's Movable zone (/proc/zoneinfo) does not span [%#llx-%#llx)",
+				 h->node, (unsigned long long)lo.start,
+				 (unsigned long long)(hi.start + bs));
+	}
+	while (added--) {
+		rc = mhp_remove(order[added]->start, bs);
+		if (rc && !what[0])
+			snprintf(what, sizeof(what), "remove [%#llx+%#llx]: %s",
+				 (unsigned long long)order[added]->start,
+				 (unsigned long long)bs, strerror(-rc));
+	}
+	ksft_test_result(!what[0], "descending adds: [%#llx+%#llx] then [%#llx+%#llx] on node %d, pfn interfaces and zone span cover both%s%s\n",
+			 (unsigned long long)hi.start, (unsigned long long)bs,
+			 (unsigned long long)lo.start, (unsigned long long)bs,
+			 h->node, what[0] ? ": " : "", what);
+}
+
+/*
+ * Offlining a kernel-zone block that holds unmovable pages must be
+ * refused (EBUSY) when it starts: the isolation finds them
+ * (has_unmovable_pages()). Were they taken for movable, the migration
+ * loop would find nothing to migrate and no free page to take, and retry
+ * until a signal. The pages: single-page slabs of the module's own cache,
+ * the only unmovable pages of the second of two kernel-zone blocks on a
+ * memoryless node (the first takes what the kernel allocates for a node
+ * that gets memory).
+ */
+#define UNMOVABLE_DEADLINE_S	30
+
+static void test_unmovable_offline(void)
+{
+	struct mem_range first = { env.hidden[0].start, env.block_size };
+	struct mem_range blk = { first.start + env.block_size, env.block_size };
+	int id = blk.start / env.block_size, node = -1, rc, rc2 = 0;
+	long objs = 0, pages = 0, unref = 0;
+	const char *step;
+	time_t t0 = 0;
+
+	for (int i = 0; i < env.nr_nodes && node < 0; i++)
+		if (meminfo_kb(env.nodes[i], "MemTotal") == 0)
+			node = env.nodes[i];
+	if (left_out("slab")) {
+		ksft_test_result_skip("kernel-zone block holding slab pages: left out (--leave-out: a known bug of this kernel)\n");
+		return;
+	}
+	if (node < 0 || env.hidden[0].size < 2 * env.block_size) {
+		ksft_test_result_skip("kernel-zone block holding slab pages: needs a memoryless node and two hidden blocks\n");
+		return;
+	}
+	rc = mhp_add_online(&env, &first, node, "online_kernel", &step);
+	if (!rc)
+		rc = mhp_add_online(&env, &blk, node, "online_kernel", &step);
+	if (!rc) {
+		/* on one CPU: the free pages another CPU's lists hold stay there */
+		cpu_set_t all, one;
+
+		sched_getaffinity(0, sizeof(all), &all);
+		CPU_ZERO(&one);
+		CPU_SET(sched_getcpu(), &one);
+		sched_setaffinity(0, sizeof(one), &one);
+		rc = mhp_slab(node, blk.start, blk.size, &objs, &pages, &unref);
+		sched_setaffinity(0, sizeof(all), &all);
+	}
+	if (!rc && objs) {
+		t0 = time(NULL);
+		rc2 = block_offline_within(id, UNMOVABLE_DEADLINE_S);
+		t0 = time(NULL) - t0;
+	}
+	mhp_slab_free();
+	/* the slabs are gone: the second block must go now */
+	for (int tries = 0; tries < 5 && mhp_remove(blk.start, blk.size) == -EBUSY; tries++)
+		usleep(200000);
+	if (block_state_is(id, "online") || block_state_is(id, "offline"))
+		ksft_print_msg("memory%d stays after its slab objects were freed\n", id);
+	if (mhp_remove(first.start, first.size) == -EBUSY)
+		ksft_print_msg("memory%d stays: the node's own kernel allocations\n",
+			       (int)(first.start / env.block_size));
+	if (rc || !objs) {
+		ksft_test_result_fail("kernel-zone block holding slab pages: memory%d on node %d: %s\n",
+				      id, node, rc ? strerror(-rc) : "no slab object landed there");
+		return;
+	}
+	ksft_test_result(rc2 == -EBUSY,
+			 "kernel-zone block holding slab pages: offline of memory%d (node %d, %ld objects on %ld slab pages, %ld of them with no reference) refused with EBUSY: %s after %lld s%s\n",
+			 id, node, objs, pages, unref, rc2 ? strerror(-rc2) : "offlined",
+			 (long long)t0,
+			 rc2 == -EINTR ? " (the deadline's signal: the offline retried until then)" : "");
+}
+
 static void test_all_hidden_ranges(void)
 {
 	int bad = 0;
@@ -219,14 +378,18 @@ static void test_all_hidden_ranges(void)
 	ksft_test_result(!bad, "every hidden range (%d) cycles on its own node\n", env.nr_hidden);
 }
 
-/* kB of page tables of every process (VmPTE), or -1 */
-static long long processes_pgtables_kb(void)
+/*
+ * kB of page tables of every process (VmPTE), or -1; *n: how many
+ * processes have an mm (a VmPTE line)
+ */
+static long long processes_pgtables_kb(int *n)
 {
 	char path[300], line[128];
 	long long sum = 0;
 	struct dirent *e;
 	DIR *d = opendir("/proc");
 
+	*n = 0;
 	if (!d)
 		return -1;
 	while ((e = readdir(d))) {
@@ -239,8 +402,10 @@ static long long processes_pgtables_kb(void)
 		if (!f)
 			continue;	/* gone meanwhile */
 		while (fgets(line, sizeof(line), f))
-			if (!strncmp(line, "VmPTE:", 6))
+			if (!strncmp(line, "VmPTE:", 6)) {
 				sum += strtoll(line + 6, NULL, 10);
+				(*n)++;
+			}
 		fclose(f);
 	}
 	closedir(d);
@@ -248,28 +413,53 @@ static long long processes_pgtables_kb(void)
 }
 
 /*
- * The kernel's own page tables in kB, up to a constant: PageTables counts
- * the tables that went through a page-table constructor, every process's
- * and the kernel's direct-map tables allocated after boot (alloc_pte_late()
- * and alloc_pmd_late(), 6.1 with our series and 6.12), which removal must
- * free again; the processes' tables (VmPTE, which also counts their PUD
- * tables: hence the constant) are taken off. stat_refresh folds the per-CPU
+ * The kernel's own page tables in kB, up to a constant per process:
+ * PageTables counts the tables that went through a page-table constructor,
+ * every process's and the kernel's direct-map tables allocated after boot
+ * (alloc_pte_late() and alloc_pmd_late(), 6.1 with our series and later),
+ * which removal must free again; the processes' tables (VmPTE) are taken
+ * off. VmPTE leaves out a process's top-level table (and on Sv57 its P4D
+ * table), which 7.x counts in PageTables: hence *nprocs, the processes
+ * with an mm, for comparing two counts. stat_refresh folds the per-CPU
  * counter deltas first: without it PageTables lags by dozens of kB. A
  * process that changed its tables while we read gives two different sums:
- * read again. 0, or -1 if it cannot be measured.
+ * read again. A CPU that ran a process which exited since keeps its mm
+ * (top-level table included) as its lazy TLB mm until it runs another
+ * process: we run on every CPU first, so that process is us. 0, or -1 if
+ * it cannot be measured.
  */
-static int kernel_pgtables_kb(long long *kb)
+static void run_on_every_cpu(void)
+{
+	cpu_set_t all, one;
+
+	if (sched_getaffinity(0, sizeof(all), &all))
+		return;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, &all))
+			continue;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		if (!sched_setaffinity(0, sizeof(one), &one))
+			sched_yield();
+	}
+	sched_setaffinity(0, sizeof(all), &all);
+}
+
+static int kernel_pgtables_kb(long long *kb, int *nprocs)
 {
 	long long procs, pt, again;
+	int n, n_again;
 
+	run_on_every_cpu();
 	for (int tries = 0; tries < 5; tries++) {
-		procs = processes_pgtables_kb();
+		procs = processes_pgtables_kb(&n);
 		if (write_str("/proc/sys/vm/stat_refresh", "1"))
 			return -1;
 		pt = meminfo_kb(-1, "PageTables");
-		again = processes_pgtables_kb();
-		if (procs >= 0 && pt >= 0 && procs == again) {
+		again = processes_pgtables_kb(&n_again);
+		if (procs >= 0 && pt >= 0 && procs == again && n == n_again) {
 			*kb = pt - procs;
+			*nprocs = n;
 			return 0;
 		}
 	}
@@ -357,34 +547,101 @@ static void test_no_leak(void)
 }
 
 /*
- * Every range is removed again: the kernel page tables must be back to
- * their count from before the first add, to the page. A table that a
- * removal keeps stays for good (the next add of the range reuses it): one
- * page, however many cycles ran.
+ * Every range is removed again. Two oracles, both exact:
+ * - the walk (mhp_test.ko reads the tables themselves): no empty table is
+ *   left under the direct map or vmemmap of the hidden RAM below the
+ *   second level, and there are no more tables there than before the
+ *   first add. A table that a removal keeps stays for good (the next add
+ *   of the range reuses it): one page, however many cycles ran.
+ * - the count: PageTables less VmPTE may grow only by the tables the walk
+ *   found outside those spans (vmalloc's, which vmalloc never frees and
+ *   7.x counts in PageTables): a table unlinked but never freed shows here.
+ *   It is compared with as many processes alive as at the baseline (a udev
+ *   worker comes and goes); should that not happen within 10 s, each
+ *   process more is allowed the two tables VmPTE leaves out, and the
+ *   message says so.
  */
-static void test_pgtables(int pt0_err, long long pt0)
-{
-	long long pt1;
+struct pgtables_baseline {
+	int err, nprocs;
+	long long kb;
+	struct mhp_pgtables walk;
+};
 
-	if (pt0_err || kernel_pgtables_kb(&pt1)) {
-		ksft_test_result_skip("kernel page tables: PageTables/VmPTE/stat_refresh unreadable\n");
-		return;
-	}
-	ksft_test_result(pt1 <= pt0,
-			 "kernel page tables back to baseline: %lld kB before the first add, %lld kB after the last remove (PageTables less VmPTE)\n",
-			 pt0, pt1);
+static void pgtables_measure(struct pgtables_baseline *b)
+{
+	b->err = kernel_pgtables_kb(&b->kb, &b->nprocs);
+	if (!b->err)
+		b->err = mhp_pgtables(env.hidden, env.nr_hidden, &b->walk);
 }
 
-int main(void)
+/* PageTables growth the walk does not explain, in kB (<= 0: none) */
+static long long pgtables_unexplained(const struct pgtables_baseline *b0,
+				      const struct pgtables_baseline *b1,
+				      long long *outside)
+{
+	long long page_kb = getpagesize() / 1024, allowed;
+
+	allowed = b1->nprocs > b0->nprocs ? 2 * (b1->nprocs - b0->nprocs) : 0;
+	*outside = (b1->walk.tables - b1->walk.span_tables) -
+		   (b0->walk.tables - b0->walk.span_tables);
+	if (*outside < 0)
+		*outside = 0;
+	return b1->kb - b0->kb - (*outside + allowed) * page_kb;
+}
+
+static void test_pgtables(const struct pgtables_baseline *b0)
+{
+	long long outside = 0, unexplained = 0;
+	struct pgtables_baseline b1 = { .err = b0->err };
+	int walk_ok = 1;
+
+	/*
+	 * The walk is exact at once. The count is not: the tables of a
+	 * process that exited may go back after an RCU grace period, and a
+	 * udev worker comes and goes. A leak stays: judge the best of 10 s.
+	 */
+	for (int i = 0; i < 20 && !b0->err; i++) {
+		if (i)
+			usleep(500000);
+		pgtables_measure(&b1);
+		if (b1.err)
+			break;
+		walk_ok = !b1.walk.span_empty &&
+			  b1.walk.span_tables <= b0->walk.span_tables;
+		unexplained = pgtables_unexplained(b0, &b1, &outside);
+		if (!walk_ok || (unexplained <= 0 && b1.nprocs == b0->nprocs))
+			break;
+	}
+	if (b1.err) {
+		ksft_test_result_fail("kernel page tables: cannot measure: %s (PageTables/VmPTE/stat_refresh, /proc/kallsyms swapper_pg_dir, mhp_test pgtables)\n",
+				      strerror(-b1.err));
+		return;
+	}
+	if (b1.walk.span_empty)
+		ksft_print_msg("empty page table left under %#llx (walk: %ld empty)\n",
+			       (unsigned long long)b1.walk.first_empty,
+			       b1.walk.span_empty);
+	ksft_test_result(walk_ok && unexplained <= 0,
+			 "kernel page tables back to baseline: Sv%d walk of the hidden RAM's direct map and vmemmap: %ld tables before the first add, %ld after the last remove, %ld empty; PageTables less VmPTE %lld -> %lld kB (%d -> %d processes), %lld kB of new tables elsewhere (vmalloc)\n",
+			 12 + 9 * b1.walk.levels, b0->walk.span_tables,
+			 b1.walk.span_tables, b1.walk.span_empty, b0->kb,
+			 b1.kb, b0->nprocs, b1.nprocs,
+			 outside * (getpagesize() / 1024));
+}
+
+int main(int argc, char **argv)
 {
 	struct kernel_health health;
 	struct mem_range top;
-	long long pt0 = 0;
+	struct pgtables_baseline pt0;
 	const char *why;
-	int pt0_err;
 	int problems;
 
 	ksft_print_header();
+	if (argc == 3 && !strcmp(argv[1], "--leave-out"))
+		leave_out = argv[2];
+	else if (argc != 1)
+		ksft_exit_fail_msg("usage: add_remove [--leave-out SUBTEST,...] (subtests: descending, slab)\n");
 	why = mhp_require(MHP_NEED_DESTRUCTIVE | MHP_NEED_HIDDEN, &env);
 	if (why)
 		ksft_exit_skip("%s\n", why);
@@ -394,14 +651,16 @@ int main(void)
 			       (unsigned long long)env.hidden[i].size, env.hidden[i].node);
 	ksft_print_msg("%d possible nodes, auto_online_blocks=%s\n", env.nr_nodes, env.auto_online);
 	kernel_health_begin(&health);
-	pt0_err = kernel_pgtables_kb(&pt0);
+	pgtables_measure(&pt0);
 
-	ksft_set_plan(7);
+	ksft_set_plan(9);
 	test_bad_requests();
 	test_cycles(&env.hidden[0], "online_movable");
 	test_all_hidden_ranges();
+	test_descending_adds();
 	test_no_leak();
-	test_pgtables(pt0_err, pt0);
+	test_pgtables(&pt0);
+	test_unmovable_offline();
 	/* last: it may leave its block behind */
 	top = env.hidden[0];
 	top.start += top.size - env.block_size;

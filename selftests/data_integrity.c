@@ -71,7 +71,7 @@ static void test_offline_migrates(unsigned int round)
 	for (size_t i = 0; i < len / 8; i++)
 		buf[i] = pattern(i, round);
 	in_block = pages_in((uint8_t *)buf, len, lo, hi);
-	rc = block_set_state(id, "offline");
+	rc = block_offline(id);
 	for (size_t i = 0; i < len / 8; i++)
 		bad += buf[i] != pattern(i, round);
 	left = pages_in((uint8_t *)buf, len, lo, hi);

@@ -164,10 +164,35 @@ int mhp_add(uint64_t start, uint64_t size, int node)
 		       (unsigned long long)size, node);
 }
 
+struct remove_req {
+	uint64_t start, size;
+};
+
+static int remove_fn(void *arg)
+{
+	const struct remove_req *r = arg;
+
+	return request("remove", "0x%llx 0x%llx", (unsigned long long)r->start,
+		       (unsigned long long)r->size);
+}
+
 int mhp_remove(uint64_t start, uint64_t size)
 {
-	return request("remove", "0x%llx 0x%llx", (unsigned long long)start,
-		       (unsigned long long)size);
+	struct remove_req r = { start, size };
+	uint64_t bs = memory_block_size();
+	unsigned int secs = MHP_MOVABLE_DEADLINE_S;
+
+	/* the removal offlines what is online first: the deadline of its zone */
+	for (uint64_t a = start; bs && a < start + size; a += bs) {
+		char zone[16];
+
+		if (!block_state_is(a / bs, "online"))
+			continue;
+		block_zone(a / bs, zone, sizeof(zone));
+		if (offline_deadline(zone) < secs)
+			secs = offline_deadline(zone);
+	}
+	return within_deadline(secs, remove_fn, &r);
 }
 
 int mhp_percpu(unsigned long count, unsigned long size)
@@ -204,6 +229,67 @@ int mhp_addr(uint64_t phys, uint64_t *va, uint64_t *vmemmap)
 		return -EINVAL;
 	*va = a;
 	*vmemmap = b;
+	return 0;
+}
+
+int mhp_slab(int node, uint64_t start, uint64_t size, long *objects,
+	     long *pages, long *unreferenced)
+{
+	char buf[96];
+	int rc = request("slab", "%d 0x%llx 0x%llx", node,
+			 (unsigned long long)start, (unsigned long long)size);
+
+	if (!rc)
+		rc = read_str(MHP_TEST_DEBUGFS "/slab", buf, sizeof(buf));
+	if (!rc && sscanf(buf, "objects=%ld pages=%ld unreferenced=%ld", objects, pages,
+			  unreferenced) != 3)
+		rc = -EINVAL;
+	return rc;
+}
+
+int mhp_slab_free(void)
+{
+	return request("slab", "0 0 0");
+}
+
+/* The address of swapper_pg_dir per /proc/kallsyms: 0, or -errno. */
+static int swapper_pg_dir(unsigned long long *va)
+{
+	FILE *f = fopen("/proc/kallsyms", "r");
+	char line[256], name[128], type;
+	int rc = -ENOENT;
+
+	if (!f)
+		return -errno;
+	while (rc == -ENOENT && fgets(line, sizeof(line), f))
+		if (sscanf(line, "%llx %c %127s", va, &type, name) == 3 &&
+		    !strcmp(name, "swapper_pg_dir"))
+			rc = *va ? 0 : -EPERM;
+	fclose(f);
+	return rc;
+}
+
+int mhp_pgtables(const struct mem_range *r, int n, struct mhp_pgtables *pt)
+{
+	unsigned long long pgd, first;
+	char buf[160];
+	int rc = swapper_pg_dir(&pgd);
+
+	if (!rc)
+		rc = request("pgtables", "0 0 0");
+	for (int i = 0; !rc && i < n; i++)
+		rc = request("pgtables", "0x%llx 0x%llx 0x%llx", pgd,
+			     (unsigned long long)r[i].start,
+			     (unsigned long long)r[i].size);
+	if (!rc)
+		rc = read_str(MHP_TEST_DEBUGFS "/pgtables", buf, sizeof(buf));
+	if (rc)
+		return rc;
+	if (sscanf(buf, "levels=%d tables=%ld span_tables=%ld span_empty=%ld first_empty=%llx",
+		   &pt->levels, &pt->tables, &pt->span_tables, &pt->span_empty,
+		   &first) != 5)
+		return -EINVAL;
+	pt->first_empty = first;
 	return 0;
 }
 

@@ -32,14 +32,42 @@ int hidden_ranges(struct mem_range *r, int max, uint64_t block_size);
 const char *mhp_module_load(void);
 void mhp_module_unload(void);
 
-/* The module's requests: 0 or -errno, as the kernel returned it. */
+/*
+ * The module's requests: 0 or -errno, as the kernel returned it. A remove
+ * offlines what is online within the deadline of its zone (mhp_util.h):
+ * -EINTR past it.
+ */
 int mhp_add(uint64_t start, uint64_t size, int node);
 int mhp_remove(uint64_t start, uint64_t size);
 int mhp_percpu(unsigned long count, unsigned long size);
+/*
+ * Unmovable pages in [start, +size): slab objects allocated on node (only
+ * there) that landed in the range, *objects of them on *pages slab pages,
+ * *unreferenced of which have a zero refcount; 0 or -errno.
+ * mhp_slab_free() frees them.
+ */
+int mhp_slab(int node, uint64_t start, uint64_t size, long *objects,
+	     long *pages, long *unreferenced);
+int mhp_slab_free(void);
 /* The pluggable physical range; 0 or -errno. */
 int mhp_mappable(uint64_t *start, uint64_t *end);
 /* Where the direct map and vmemmap put a physical address; 0 or -errno. */
 int mhp_addr(uint64_t phys, uint64_t *va, uint64_t *vmemmap);
+
+/*
+ * A walk of the kernel half of the kernel's page tables by mhp_test.ko
+ * (see its "pgtables"), with the direct map and vmemmap of r[0..n) as the
+ * spans. 0, or -errno: -ENOENT when /proc/kallsyms has no swapper_pg_dir
+ * (CONFIG_KALLSYMS_ALL), -EPERM when it hides addresses.
+ */
+struct mhp_pgtables {
+	int levels;
+	long tables;		/* below the top level, kernel half */
+	long span_tables;	/* of those, covering a span */
+	long span_empty;	/* of those, below the second level and empty */
+	uint64_t first_empty;	/* the VA an empty one covers */
+};
+int mhp_pgtables(const struct mem_range *r, int n, struct mhp_pgtables *pt);
 
 /*
  * What a test program needs, declared in one place; mhp_require() checks

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <regex.h>
+#include <signal.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -140,6 +141,47 @@ int block_set_state(int id, const char *state)
 
 	snprintf(path, sizeof(path), SYSFS_MEMORY "/memory%d/state", id);
 	return write_str(path, state);
+}
+
+static void on_deadline(int sig)
+{
+	(void)sig;	/* interrupts the blocked write: EINTR */
+}
+
+int within_deadline(unsigned int secs, int (*fn)(void *arg), void *arg)
+{
+	struct sigaction sa = { .sa_handler = on_deadline }, old;
+	int rc;
+
+	sigaction(SIGALRM, &sa, &old);
+	alarm(secs);
+	rc = fn(arg);
+	alarm(0);
+	sigaction(SIGALRM, &old, NULL);
+	return rc;
+}
+
+unsigned int offline_deadline(const char *zone)
+{
+	return is_kernel_zone(zone) ? MHP_KERNEL_DEADLINE_S : MHP_MOVABLE_DEADLINE_S;
+}
+
+static int offline_fn(void *arg)
+{
+	return block_set_state(*(int *)arg, "offline");
+}
+
+int block_offline_within(int id, unsigned int secs)
+{
+	return within_deadline(secs, offline_fn, &id);
+}
+
+int block_offline(int id)
+{
+	char zone[16];
+
+	block_zone(id, zone, sizeof(zone));
+	return block_offline_within(id, offline_deadline(zone));
 }
 
 int block_state_is(int id, const char *want)
@@ -552,4 +594,52 @@ int kernel_health_end(struct kernel_health *h)
 		close(h->kmsg_fd);
 	h->kmsg_fd = -1;
 	return found;
+}
+
+/* 1 when FILE answers 8 bytes for pfn, 0 when it answers fewer, -1 on error */
+static int pfn_readable(const char *file, uint64_t pfn)
+{
+	uint64_t v;
+	int fd = open(file, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = pread(fd, &v, sizeof(v), pfn * sizeof(v));
+	close(fd);
+	return n < 0 ? -1 : n == sizeof(v);
+}
+
+int pfn_interfaces_miss(char *why, size_t sz)
+{
+	static const char *const files[] = { "/proc/kpageflags", "/proc/kpagecount" };
+	uint64_t pages = memory_block_size() / getpagesize();
+	int *ids, n = memory_block_ids(&ids), miss = 0;
+
+	if (n < 0 || !pages)
+		return -1;
+	why[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		uint64_t pfn[2] = { ids[i] * pages, (ids[i] + 1) * pages - 1 };
+		int missed = 0;
+
+		if (!block_state_is(ids[i], "online"))
+			continue;
+		for (int f = 0; f < 2; f++) {
+			for (int e = 0; e < 2; e++) {
+				int r = pfn_readable(files[f], pfn[e]);
+
+				if (r < 0) {
+					free(ids);
+					return -1;
+				}
+				if (!r && !missed++ && !miss)
+					snprintf(why, sz, "%s has no entry for pfn %#llx of online memory%d",
+						 files[f], (unsigned long long)pfn[e], ids[i]);
+			}
+		}
+		miss += missed > 0;
+	}
+	free(ids);
+	return miss;
 }

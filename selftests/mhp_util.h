@@ -39,6 +39,30 @@ int block_attr(int id, const char *attr, char *buf, size_t sz);
 /* Write "online", "online_movable", "online_kernel" or "offline" to a
  * block's state: 0 or -errno (-EBUSY: unmovable pages, the kernel says no). */
 int block_set_state(int id, const char *state);
+/*
+ * Offlining waits for the pages to migrate, and the kernel retries until
+ * the writer gets a signal (Documentation/admin-guide/mm/memory-hotplug.rst:
+ * "the offlining context can be terminated by sending a signal"). Every
+ * offline and remove of a test has a deadline: past it the write returns
+ * -EINTR. A Movable block must go before it (past it: a hang); a block of
+ * a kernel zone may hold pages the kernel cannot move, and when the
+ * kernel does not refuse those up front (EBUSY) it retries until the
+ * deadline: kernel-zone offlines get the shorter one.
+ */
+#define MHP_MOVABLE_DEADLINE_S	120
+#define MHP_KERNEL_DEADLINE_S	20
+/* The deadline for offlining a block now in zone (block_zone()). */
+unsigned int offline_deadline(const char *zone);
+/*
+ * Run fn(arg) with SIGALRM due in secs and no SA_RESTART, so a write that
+ * blocks past it returns -EINTR; fn's return value.
+ */
+int within_deadline(unsigned int secs, int (*fn)(void *arg), void *arg);
+/* block_set_state(id, "offline") within offline_deadline() of its zone */
+int block_offline(int id);
+/* ... within secs */
+int block_offline_within(int id, unsigned int secs);
+
 /* 1 if the block's state reads back as want. */
 int block_state_is(int id, const char *want);
 /* The first zone of a block's valid_zones ("" on error). */
@@ -68,6 +92,15 @@ int64_t system_ram_bytes(uint64_t start, uint64_t len);
  * line contains name (any entry when name is NULL), or -1 as above.
  */
 int64_t iomem_bytes(uint64_t start, uint64_t len, const char *name);
+
+/*
+ * The pfn-indexed interfaces (/proc/kpageflags, /proc/kpagecount) must
+ * answer for every page of every online block: how many online blocks
+ * they miss at the first or last pfn (0: none), the first in why; -1 if
+ * they cannot be read. The blocks come from sysfs, not from the kernel's
+ * own idea of the last pfn (max_pfn) that those files stop at.
+ */
+int pfn_interfaces_miss(char *why, size_t sz);
 
 /* The node a block's nodeN link names; -1 without one, -2 with several. */
 int block_node(int id);

@@ -36,7 +36,6 @@
 
 #define DEFAULT_OPS	40
 #define MAX_BLOCKS	1024
-#define OP_TIMEOUT_S	120	/* an offline that never returns is a hang */
 #define MIN_FREE_KB	(256 * 1024)	/* never offline the guest into OOM */
 
 enum bstate { ABSENT, OFFLINE, ONLINE };
@@ -240,18 +239,18 @@ static int op_offline(uint64_t r, struct outcome *o)
 	block_zone(id, zone, sizeof(zone));
 	if (meminfo_kb(-1, "MemFree") - block_kb() < MIN_FREE_KB)
 		return SAY(o, "memory%d (%s): skipped, guest low on memory", id, zone), 0;
-	alarm(OP_TIMEOUT_S);
-	rc = block_set_state(id, "offline");
-	alarm(0);
-	SAY(o, "memory%d (%s): %s", id, zone, rc ? strerror(-rc) : "ok");
+	rc = block_offline(id);
+	SAY(o, "memory%d (%s): %s%s", id, zone, rc ? strerror(-rc) : "ok",
+	    rc == -EINTR ? " (past the deadline)" : "");
 	if (!rc)
 		model[id].state = OFFLINE;
-	/* kernel zones may hold unmovable pages; Movable must always go;
-	 * a block with a hole in it (RAM starts or ends inside) cannot go */
+	/* kernel zones may hold unmovable pages (refused, or retried until the
+	 * deadline); Movable must always go; a block with a hole in it (RAM
+	 * starts or ends inside) cannot go */
 	if (rc == -EINVAL)
 		return system_ram_bytes((uint64_t)id * env.block_size, env.block_size) <
 		       (int64_t)env.block_size ? 0 : -1;
-	return !rc || (rc == -EBUSY && strcmp(zone, "Movable")) ? 0 : -1;
+	return !rc || ((rc == -EBUSY || rc == -EINTR) && is_kernel_zone(zone)) ? 0 : -1;
 }
 
 static int op_remove(uint64_t r, struct outcome *o)
@@ -264,13 +263,12 @@ static int op_remove(uint64_t r, struct outcome *o)
 	if (model[id].state == ONLINE)
 		block_zone(id, zone, sizeof(zone));
 	may_busy = model[id].state == ONLINE && strcmp(zone, "Movable");
-	alarm(OP_TIMEOUT_S);
 	rc = mhp_remove((uint64_t)id * env.block_size, env.block_size);
-	alarm(0);
-	SAY(o, "memory%d (%s): %s", id, zone, rc ? strerror(-rc) : "ok");
+	SAY(o, "memory%d (%s): %s%s", id, zone, rc ? strerror(-rc) : "ok",
+	    rc == -EINTR ? " (past the deadline)" : "");
 	if (!rc)
 		model[id].state = ABSENT;
-	return !rc || (rc == -EBUSY && may_busy) ? 0 : -1;
+	return !rc || ((rc == -EBUSY || rc == -EINTR) && may_busy) ? 0 : -1;
 }
 
 static int op_hmm(uint64_t r, struct outcome *o)
@@ -318,11 +316,6 @@ static const struct op_kind *kind_named(const char *name)
 }
 
 /* --- main ------------------------------------------------------------ */
-
-static void on_alarm(int sig)
-{
-	(void)sig;	/* interrupts the sysfs write: EINTR */
-}
 
 static void usage_exit(const char *why)
 {
@@ -419,11 +412,11 @@ static void make_plan(int argc, char **argv, struct mhp_plan *plan, const char *
 
 int main(int argc, char **argv)
 {
-	struct sigaction sa = { .sa_handler = on_alarm };	/* no SA_RESTART */
 	struct mhp_plan plan;
 	const char *why, *plan_out = NULL;
 	unsigned int done = 0, executed = 0;
 	int failed = 0;
+	char broke[224] = "";
 
 	make_plan(argc, argv, &plan, &plan_out);
 	ksft_print_header();
@@ -440,7 +433,6 @@ int main(int argc, char **argv)
 	ksft_print_msg("seed 0x%016" PRIx64 ", %u ops; replay: KSELFTEST_RANDOM_WALK_ARGS=\"--seed 0x%016" PRIx64 " --ops %u\"\n",
 		       plan.seed, plan.n, plan.seed, plan.n);
 	kmsg_note("random_walk seed 0x%016" PRIx64 ", %u ops\n", plan.seed, plan.n);
-	sigaction(SIGALRM, &sa, NULL);
 	if (excluded[0])
 		ksft_print_msg("ops of kind %s are not executed (--exclude)\n", excluded);
 	hmm_missing = is_excluded("hmm") ? "excluded" : hmm_available();
@@ -477,29 +469,37 @@ int main(int argc, char **argv)
 		if (rc || check_invariants()) {
 			ksft_print_msg("op %u broke the model; replay: KSELFTEST_RANDOM_WALK_ARGS=\"--seed 0x%016" PRIx64 " --ops %u\"\n",
 				       op->idx, plan.seed, op->idx + 1);
+			snprintf(broke, sizeof(broke), ": broken by op %u %s: %s%s", op->idx,
+				 op->kind, o.what, rc ? "" : " (then the model did not hold)");
 			failed = 1;
 		}
 	}
-	ksft_test_result(!failed, "seed 0x%016" PRIx64 ": %u ops, model held after each\n",
-			 plan.seed, executed);
+	ksft_test_result(!failed, "seed 0x%016" PRIx64 ": %u ops, model held after each%s\n",
+			 plan.seed, executed, broke);
 	/*
 	 * Leave the guest as we found it (failed or not): remove what we
 	 * added; boot blocks online again, in the kind of zone they were in
 	 * (a boot block left in ZONE_MOVABLE would take the allocations that
-	 * later tests expect in the memory they add).
+	 * later tests expect in the memory they add). Each step has the ops'
+	 * deadline: a cleanup that never returns is the hang it would be there.
 	 */
 	for (int id = 0; id < nr_blocks; id++) {
 		char zone[16];
+		int rc = 0;
 
 		block_zone(id, zone, sizeof(zone));
-		if (is_added(id) && mhp_remove((uint64_t)id * env.block_size, env.block_size) &&
-		    model[id].state == ONLINE)
+		if (is_added(id))
+			rc = mhp_remove((uint64_t)id * env.block_size, env.block_size);
+		if (rc == -EINTR)
+			ksft_print_msg("memory%d stays: its removal ran past its deadline\n", id);
+		else if (rc && model[id].state == ONLINE)
 			ksft_print_msg("memory%d stays: busy in %s\n", id, zone);
 		if (model[id].hidden || model[id].state0 != ONLINE ||
 		    (block_state_is(id, "online") && is_kernel_zone(zone) == model[id].kernel0))
 			continue;
-		if ((block_state_is(id, "online") && block_set_state(id, "offline")) ||
-		    block_set_state(id, model[id].kernel0 ? "online_kernel" : "online_movable"))
+		rc = (block_state_is(id, "online") && block_offline(id)) ||
+		     block_set_state(id, model[id].kernel0 ? "online_kernel" : "online_movable");
+		if (rc)
 			ksft_print_msg("memory%d: cannot restore it (was online, %s zone; now %s)\n",
 				       id, model[id].kernel0 ? "a kernel" : "the movable", zone);
 	}

@@ -14,12 +14,13 @@
  *   mhp-cell dtb CELL --in QEMU.dtb --out CELL.dtb
  *                                      edit QEMU's device tree for the
  *                                      topology (describe says dtb=1)
- *   mhp-cell plan CELL [--append A] [--out-plan FILE] [--no-setaside]
+ *   mhp-cell plan CELL [--append A] [--out-plan FILE] [--prove NAME]
  *                                      what the cell must run: the tests
  *                                      (less those a known fatal bug of
  *                                      the kernel triggers there) and the
- *                                      known complaints set aside in it
- *                                      (none with --no-setaside: a proof)
+ *                                      known complaints set aside in it;
+ *                                      --prove: a run that shows bug NAME,
+ *                                      nothing of it set aside or left out
  *   mhp-cell verdict CELL CONSOLE [TAP] [--plan FILE] [--json FILE]
  *                                      judge the kernel console and the
  *                                      guest's output against the plan and
@@ -59,7 +60,7 @@
 static struct boot_files files = { .qemu = "qemu-system-riscv64" };
 static const char *topodir;
 static const char *json_out, *plan_path, *plan_out;
-static int no_setaside;
+static const char *prove;	/* --prove NAME */
 static const char *dtb_in, *dtb_out;
 static struct expect reg[EXPECT_MAX];
 static int nreg;
@@ -213,6 +214,8 @@ static void write_json(const char *cell, const struct cell *c,
 	json_object_object_add(o, "subtests_skipped", json_object_new_int(v->sub_skip));
 	json_object_object_add(o, "kernel_problems", json_object_new_int(v->problems));
 	json_object_object_add(o, "first_problem", json_object_new_string(v->first_problem));
+	json_object_object_add(o, "first_subtest_failure",
+			       json_object_new_string(v->first_sub_failure));
 	json_object_object_add(o, "complaints_set_aside", json_object_new_int(v->set_aside));
 	json_object_object_add(o, "first_set_aside", json_object_new_string(v->first_set_aside));
 	if (json_object_to_file_ext(json_out, o, JSON_C_TO_STRING_PRETTY))
@@ -306,11 +309,20 @@ static int cmd_plan(const char *name)
 	struct cell_plan p;
 	char err[300];
 
+	int n = 0, found = 0;
+
 	load_registry();
-	if (cell_plan_make(name, files.append, reg, nreg, &p, err, sizeof(err)))
+	/* a proof of NAME: the plan of a registry without it */
+	for (int i = 0; i < nreg; i++) {
+		if (prove && !strcmp(reg[i].name, prove))
+			found = 1;
+		else
+			reg[n++] = reg[i];
+	}
+	if (prove && !found)
+		die("--prove: no catalog entry '%s' (kernel/bugs)", prove);
+	if (cell_plan_make(name, files.append, reg, n, &p, err, sizeof(err)))
 		die("%s", err);
-	if (no_setaside)
-		p.nsetaside = 0;
 	if (cell_plan_write(&p, plan_out))
 		die("cannot write %s", plan_out ? plan_out : "the plan");
 	return 0;
@@ -467,7 +479,7 @@ int main(int argc, char **argv)
 		{ "qmp", required_argument, NULL, 'Q' },
 		{ "plan", required_argument, NULL, 'P' },
 		{ "out-plan", required_argument, NULL, 'o' },
-		{ "no-setaside", no_argument, NULL, 'N' },
+		{ "prove", required_argument, NULL, 'N' },
 		{ 0 }
 	};
 	struct cell c;
@@ -494,7 +506,7 @@ int main(int argc, char **argv)
 		case 'Q': files.qmp = optarg; break;
 		case 'P': plan_path = optarg; break;
 		case 'o': plan_out = optarg; break;
-		case 'N': no_setaside = 1; break;
+		case 'N': prove = optarg; break;
 		default: exit(2);
 		}
 	}

@@ -38,6 +38,8 @@ struct cell_plan {
 	char setaside[VERDICT_MAX_SETASIDE][64];	/* entry names */
 	char exclude[128];	/* random_walk op kinds not executed: "a,b" */
 	char exclude_by[128];	/* ... for which entries */
+	char subtests_out[128];	/* other tests' subtests not run: "test:name ..." */
+	char subtests_out_by[128];	/* ... for which entries */
 	int explicit_tests;			/* the user picked the tests */
 };
 
@@ -63,6 +65,7 @@ struct verdict {
 	int report_open;
 	int set_aside;		/* complaints set aside as known */
 	char first_set_aside[200];
+	char first_sub_failure[300];	/* the first nested "not ok" line */
 	int nfailed;
 	char failed[VERDICT_MAX_LISTED][120];	/* names of failed tests */
 	int nresults;
@@ -85,7 +88,11 @@ enum verdict_kind verdict_judge(const struct verdict *v, const char *cell,
 				const struct expect *reg, int nreg,
 				const struct expect **known, char *why, size_t whysz);
 const char *verdict_kind_name(enum verdict_kind k);
-/* The shipped entry of the cell whose signature the first report matches */
+/*
+ * The entry of the cell whose signature the run's first complaint matches:
+ * the first kernel report, or, in a run without one, the one failed
+ * subtest's "not ok" line when it is the run's only failure
+ */
 const struct expect *verdict_known_entry(const struct verdict *v, const char *cell,
 					 const struct expect *reg, int nreg);
 /* 1 when a line of the run's first report matches the entry's signature */

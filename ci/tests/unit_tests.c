@@ -747,11 +747,14 @@ static void plan_leaves_out_and_sets_aside(void **state)
 	assert_string_equal(p.setaside[0], "warn");
 	for (int i = 0; i < p.ntests; i++)
 		assert_true(strcmp(p.tests[i], "zone_device"));
-	/* asked for by name: nothing left out */
+	/* asked for by name: it runs, less the op kinds behind the bug */
 	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "a riscv_mhp.tests=zone_device b",
 					reg, 2, &p, err, sizeof(err)), 0);
 	assert_int_equal(p.ntests, 1);
 	assert_int_equal(p.nleft, 0);
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "riscv_mhp.tests=random_walk",
+					reg, 2, &p, err, sizeof(err)), 0);
+	assert_string_equal(p.exclude, "hmm");
 	/* the developer's tree inherits nothing; every test runs */
 	assert_int_equal(cell_plan_make("local-plain-sv39-flat", "", reg, 2, &p, err,
 					sizeof(err)), 0);
@@ -848,6 +851,65 @@ static void verdict_known_only_when_first(void **state)
 	assert_non_null(strstr(why, "Unable to handle kernel paging request"));
 }
 
+#define TAP_ENTRY "kind=shipped\nkernel=6.12\nflavor=plain\ncells='6.12-*'\n" \
+	"proof=6.12-plain-sv39-numa2\nsignature='not ok [0-9]+ kpageflags'\n"
+
+/* a known bug that shows as one failed subtest, no kernel complaint */
+static enum verdict_kind judge_tap(const char *extra, char *why)
+{
+	static const char *const run[] = {
+		"riscv-mhp: mmu=sv39\n",
+		"# ok 1 adds and removes\n",
+		"# not ok 2 kpageflags covers pfn 0xf0000: 0 bytes\n",
+		"not ok 1 selftests: riscv-mhp: add_remove # exit=1\n",
+		"ok 2 selftests: riscv-mhp: sysfs_model\n",
+		"riscv-mhp: run_tests exit=0\n",
+		NULL
+	};
+	static struct expect reg[1];
+	const struct expect *known;
+	struct cell_plan p;
+	struct verdict v;
+
+	assert_int_equal(expect_parse("tap", TAP_ENTRY, &reg[0], err, sizeof(err)), 0);
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat",
+					"riscv_mhp.tests=add_remove,sysfs_model", reg, 1,
+					&p, err, sizeof(err)), 0);
+	verdict_init(&v);
+	for (int i = 0; run[i]; i++) {
+		if (extra && !strncmp(run[i], "riscv-mhp: run_tests", 20))
+			verdict_feed(&v, extra);
+		verdict_feed(&v, run[i]);
+	}
+	return verdict_judge(&v, "6.12-plain-sv39-flat", SV39, &p, reg, 1, &known, why, 300);
+}
+
+static void verdict_known_test_finding(void **state)
+{
+	char why[300];
+	struct expect e;
+	struct cell_plan p;
+
+	(void)state;
+	/* what triggers it is a subtest: the test runs, without that one */
+	assert_int_equal(expect_parse("tap", TAP_ENTRY "leave_out='add_remove:descending'\n",
+				      &e, err, sizeof(err)), 0);
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "", &e, 1, &p, err,
+					sizeof(err)), 0);
+	assert_int_equal(p.nleft, 0);
+	assert_string_equal(p.subtests_out, "add_remove:descending");
+	assert_string_equal(p.exclude, "");
+	assert_int_equal(judge_tap(NULL, why), VERDICT_KNOWN);
+	/* a second failed subtest is new */
+	assert_int_equal(judge_tap("# not ok 3 zone spans\n", why), VERDICT_FAIL);
+	/* so is any kernel complaint */
+	assert_int_equal(judge_tap("[    5.0] WARNING: CPU: 0 PID: 1 at mm/x.c:1 f+0x1\n", why),
+			 VERDICT_FAIL);
+	/* and another rule broken in the same run */
+	assert_int_equal(judge_tap("ok 3 selftests: riscv-mhp: paging # SKIP no\n", why),
+			 VERDICT_FAIL);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -865,6 +927,7 @@ int main(void)
 		cmocka_unit_test(dtb_sparse_and_pmem),
 		cmocka_unit_test(dtb_pmem_misses_qemu_fdt),
 		cmocka_unit_test(verdict_good_run_passes),
+		cmocka_unit_test(verdict_known_test_finding),
 		cmocka_unit_test(verdict_catches_failures),
 		cmocka_unit_test(verdict_ignores_test_output_that_quotes_the_kernel),
 		cmocka_unit_test(verdict_needs_mode_marker_and_plan),

@@ -16,6 +16,22 @@
  *                                      SIZE bytes, touched on every CPU;
  *                                      "0 0" frees them; read: totals
  *   mappable  read                     "START END" of the pluggable range
+ *   pgtables  write "PGD START SIZE"   the kernel's top-level table (PGD:
+ *                                      swapper_pg_dir, from /proc/kallsyms)
+ *                                      and one more physical range whose
+ *                                      direct map and vmemmap to look at;
+ *                                      "0 0 0" forgets the ranges. read:
+ *                                      "levels=L tables=T span_tables=S
+ *                                      span_empty=E first_empty=VA", a walk
+ *                                      of the kernel half (see walk_table())
+ *   slab      write "NID START SIZE"   8192 small slab objects on node NID
+ *                                      whose slabs lie in [START, +SIZE)
+ *                                      (the node's other free pages are
+ *                                      held meanwhile): the range's only
+ *                                      unmovable pages; "0 0 0" frees them.
+ *                                      read: "objects=N pages=P
+ *                                      unreferenced=U" (slab pages with a
+ *                                      zero refcount: frozen)
  *
  * A write returns the errno of a refused request: -EINVAL (malformed,
  * unaligned, bad node), -ERANGE (outside the pluggable range), -ENXIO (no
@@ -41,6 +57,7 @@
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
+#include <asm/csr.h>
 
 #define RESOURCE_NAME	"System RAM (mhp_test)"
 
@@ -343,6 +360,172 @@ static ssize_t mappable_read(struct file *f, char __user *ubuf, size_t len,
 	return simple_read_from_buffer(ubuf, len, pos, buf, n);
 }
 
+/*
+ * A walk of the kernel's page tables that reads the entries themselves, by
+ * the privileged spec's format (the same at every level: V bit, R/W/X set
+ * on a leaf, the next table's PPN in bits 10-53), not through the helpers
+ * the code under test uses. It counts the tables below the top level of
+ * the kernel half, and those whose entry covers the direct map or vmemmap
+ * of the ranges written to "pgtables" (the spans): a removal must leave no
+ * empty table there below the second level (the tables under the top
+ * level are shared by every process's copy of it and stay). A table that
+ * several entries in a row point to (KASAN's early shadow) is counted and
+ * walked once.
+ */
+#define PT_V		0x1UL
+#define PT_RWX		0xeUL
+#define PT_PFN(e)	(((e) >> 10) & GENMASK_ULL(43, 0))
+#define PT_ENTRIES	512
+#define MAX_SPANS	32
+
+static unsigned long *pt_pgd;
+static struct { unsigned long lo, hi; } spans[MAX_SPANS];	/* [lo, hi) */
+static int nr_spans;
+
+struct pt_walk {
+	int levels, faults;
+	unsigned long tables, span_tables, span_empty, first_empty;
+	unsigned long *prev[6];
+};
+
+static bool in_spans(unsigned long lo, unsigned long last)
+{
+	for (int i = 0; i < nr_spans; i++)
+		if (lo < spans[i].hi && last >= spans[i].lo)
+			return true;
+	return false;
+}
+
+/* The table an entry points to, or NULL for a leaf, none, or not RAM. */
+static unsigned long *pt_next(unsigned long e)
+{
+	if (!(e & PT_V) || (e & PT_RWX) || !pfn_valid(PT_PFN(e)))
+		return NULL;
+	return (unsigned long *)__va(PT_PFN(e) << PAGE_SHIFT);
+}
+
+static bool pt_empty(struct pt_walk *w, unsigned long *t)
+{
+	unsigned long e;
+
+	for (int i = 0; i < PT_ENTRIES; i++) {
+		if (get_kernel_nofault(e, &t[i])) {
+			w->faults++;
+			return false;
+		}
+		if (e)
+			return false;
+	}
+	return true;
+}
+
+static void walk_table(struct pt_walk *w, unsigned long *t, int depth,
+		       unsigned long va0)
+{
+	int shift = PAGE_SHIFT + 9 * (w->levels - 1 - depth);
+
+	if (depth == w->levels - 1)
+		return;		/* a last-level table holds leaves only */
+	for (int i = depth ? 0 : PT_ENTRIES / 2; i < PT_ENTRIES; i++) {
+		unsigned long va = va0 + ((unsigned long)i << shift);
+		unsigned long e, *next;
+
+		if (!depth)	/* the kernel half: sign-extended */
+			va |= ~0UL << (shift + 9);
+		if (get_kernel_nofault(e, &t[i])) {
+			w->faults++;
+			return;
+		}
+		next = pt_next(e);
+		if (!next || next == w->prev[depth + 1])
+			continue;
+		w->prev[depth + 1] = next;
+		w->tables++;
+		if (in_spans(va, va + (1UL << shift) - 1)) {
+			w->span_tables++;
+			if (depth >= 1 && pt_empty(w, next)) {
+				if (!w->span_empty++)
+					w->first_empty = va;
+			}
+		}
+		walk_table(w, next, depth + 1, va);
+		cond_resched();
+	}
+}
+
+/* PGD must be a page of the kernel image that the running hart uses. */
+static int check_pgd(unsigned long pgd)
+{
+	unsigned long satp = csr_read(CSR_SATP), *cur, a, b;
+	int levels = (satp >> 60) - 5;	/* satp.MODE: 8 Sv39, 9 Sv48, 10 Sv57 */
+	int i;	/* the top-level entry that maps the kernel image */
+
+	if (levels < 3 || levels > 5)
+		return -EINVAL;
+	i = (kernel_map.virt_addr >> (PAGE_SHIFT + 9 * (levels - 1))) % PT_ENTRIES;
+	if (!PAGE_ALIGNED(pgd) || pgd - kernel_map.virt_addr >= kernel_map.size)
+		return -EINVAL;
+	cur = __va((satp & GENMASK_ULL(43, 0)) << PAGE_SHIFT);
+	if (get_kernel_nofault(a, (unsigned long *)pgd + i) ||
+	    get_kernel_nofault(b, cur + i) || !a || a != b)
+		return -EINVAL;
+	return 0;
+}
+
+static ssize_t pgtables_write(struct file *f, const char __user *ubuf,
+			      size_t len, loff_t *pos)
+{
+	long long pgd, start, size;
+	int rc = parse(ubuf, len, 3, &pgd, &start, &size);
+
+	if (rc)
+		return rc;
+	mutex_lock(&lock);
+	if (!pgd && !start && !size) {
+		nr_spans = 0;
+		pt_pgd = NULL;
+	} else if (check_pgd(pgd) || size <= 0 || start < 0 ||
+		   (pt_pgd && (unsigned long)pgd != (unsigned long)pt_pgd)) {
+		rc = -EINVAL;
+	} else if (nr_spans + 2 > MAX_SPANS) {
+		rc = -ENOSPC;
+	} else {
+		pt_pgd = (unsigned long *)(unsigned long)pgd;
+		spans[nr_spans].lo = (unsigned long)__va(start);
+		spans[nr_spans++].hi = (unsigned long)__va(start) + size;
+		spans[nr_spans].lo = (unsigned long)pfn_to_page(PHYS_PFN(start));
+		spans[nr_spans++].hi = (unsigned long)pfn_to_page(PHYS_PFN(start + size));
+	}
+	mutex_unlock(&lock);
+	return rc ? rc : len;
+}
+
+static ssize_t pgtables_read(struct file *f, char __user *ubuf, size_t len,
+			     loff_t *pos)
+{
+	/* satp.MODE: 8 Sv39, 9 Sv48, 10 Sv57 */
+	struct pt_walk w = { .levels = (csr_read(CSR_SATP) >> 60) - 5 };	/* as above */
+	char buf[160];
+	int n;
+
+	if (*pos)
+		return 0;
+	mutex_lock(&lock);
+	if (!pt_pgd || w.levels < 3 || w.levels > 5) {
+		mutex_unlock(&lock);
+		return -EINVAL;
+	}
+	walk_table(&w, pt_pgd, 0, 0);
+	mutex_unlock(&lock);
+	if (w.faults)
+		return -EFAULT;
+	n = scnprintf(buf, sizeof(buf),
+		      "levels=%d tables=%lu span_tables=%lu span_empty=%lu first_empty=%#lx\n",
+		      w.levels, w.tables, w.span_tables, w.span_empty,
+		      w.first_empty);
+	return simple_read_from_buffer(ubuf, len, pos, buf, n);
+}
+
 static const struct file_operations add_fops = { .write = add_write };
 static const struct file_operations remove_fops = { .write = remove_write };
 static const struct file_operations addr_fops = {
@@ -352,17 +535,171 @@ static const struct file_operations percpu_fops = {
 	.write = percpu_write, .read = percpu_read,
 };
 static const struct file_operations mappable_fops = { .read = mappable_read };
+static const struct file_operations pgtables_fops = {
+	.write = pgtables_write, .read = pgtables_read,
+};
+
+/*
+ * Unmovable pages on demand: objects of a cache of our own (a constructor
+ * keeps it from being merged with another), small enough that its slabs
+ * are single pages.
+ */
+#define SLAB_OBJ_SIZE	64
+#define MAX_SLAB_OBJS	8192
+static struct kmem_cache *small_cache;
+static void **slab_objs;
+static unsigned long nr_slab_objs;
+
+static void small_ctor(void *p)
+{
+}
+
+static void free_slab_objs(void)
+{
+	while (nr_slab_objs)
+		kmem_cache_free(small_cache, slab_objs[--nr_slab_objs]);
+	kmem_cache_shrink(small_cache);
+}
+
+/*
+ * The slabs must be the only unmovable pages of the range: the kernel
+ * puts its own (per-node structures) in the first memory a node gets. So
+ * every free page of the node is taken first, the range's pages are given
+ * back, the objects are allocated (their slabs can only come from the
+ * range now), and the rest is given back.
+ */
+static bool phys_in(u64 pa, u64 start, u64 size)
+{
+	return pa >= start && pa - start < size;
+}
+
+static void take_node(int nid, struct list_head *list)
+{
+	for (int order = 9; order >= 0; order--) {
+		struct page *page;
+
+		/*
+		 * The reserves below the watermarks too (__GFP_MEMALLOC): the
+		 * node's last free pages must not be the slabs' first.
+		 */
+		while ((page = alloc_pages_node(nid, GFP_KERNEL | __GFP_THISNODE |
+						__GFP_MEMALLOC | __GFP_NORETRY |
+						__GFP_NOWARN, order))) {
+			set_page_private(page, order);
+			list_add(&page->lru, list);
+		}
+	}
+}
+
+static void give_back(struct list_head *list)
+{
+	struct page *page, *next;
+
+	list_for_each_entry_safe(page, next, list, lru) {
+		list_del(&page->lru);
+		__free_pages(page, page_private(page));
+	}
+}
+
+static int do_slab(int nid, u64 start, u64 size)
+{
+	struct page *page, *next;
+	LIST_HEAD(held);
+	LIST_HEAD(range);
+	unsigned long n = 0;
+
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid) || nr_slab_objs)
+		return -EINVAL;
+	take_node(nid, &held);
+	list_for_each_entry_safe(page, next, &held, lru)
+		if (phys_in(page_to_phys(page), start, size))
+			list_move(&page->lru, &range);
+	give_back(&range);
+	while (n < MAX_SLAB_OBJS) {
+		void *o = kmem_cache_alloc_node(small_cache, GFP_KERNEL |
+						__GFP_THISNODE | __GFP_NOWARN, nid);
+
+		if (!o)
+			break;
+		slab_objs[n++] = o;
+	}
+	give_back(&held);
+	for (unsigned long i = 0; i < n; i++) {
+		if (phys_in(virt_to_phys(slab_objs[i]), start, size))
+			slab_objs[nr_slab_objs++] = slab_objs[i];
+		else
+			kmem_cache_free(small_cache, slab_objs[i]);
+	}
+	pr_info("slab: %lu objects in [%#llx-%#llx] on node %d\n", nr_slab_objs,
+		start, start + size - 1, nid);
+	return 0;
+}
+
+static ssize_t slab_write(struct file *f, const char __user *ubuf, size_t len,
+			  loff_t *pos)
+{
+	long long nid, start, size;
+	int rc = parse(ubuf, len, 3, &nid, &start, &size);
+
+	if (rc)
+		return rc;
+	mutex_lock(&lock);
+	if (!nid && !start && !size)
+		free_slab_objs();
+	else
+		rc = do_slab(nid, start, size);
+	mutex_unlock(&lock);
+	return rc ? rc : len;
+}
+
+static ssize_t slab_read(struct file *f, char __user *ubuf, size_t len,
+			 loff_t *pos)
+{
+	unsigned long pages = 0, unref = 0;
+	struct page *prev = NULL;
+	char buf[64];
+	int n;
+
+	mutex_lock(&lock);
+	/* the slabs holding them, and how many of those have no reference */
+	for (unsigned long i = 0; i < nr_slab_objs; i++) {
+		struct page *page = virt_to_page(slab_objs[i]);
+
+		if (page == prev)
+			continue;
+		prev = page;
+		pages++;
+		unref += !page_ref_count(page);
+	}
+	n = scnprintf(buf, sizeof(buf), "objects=%lu pages=%lu unreferenced=%lu\n",
+		      nr_slab_objs, pages, unref);
+	mutex_unlock(&lock);
+	return simple_read_from_buffer(ubuf, len, pos, buf, n);
+}
+
+static const struct file_operations slab_fops = {
+	.write = slab_write, .read = slab_read,
+};
 
 static int __init mhp_test_init(void)
 {
 	int rc;
 
-	areas = kvcalloc(MAX_AREAS, sizeof(*areas), GFP_KERNEL);
-	if (!areas)
+	slab_objs = kvcalloc(MAX_SLAB_OBJS, sizeof(*slab_objs), GFP_KERNEL);
+	small_cache = kmem_cache_create("mhp_test_small", SLAB_OBJ_SIZE, 0, 0,
+					small_ctor);
+	if (!slab_objs || !small_cache) {
+		kvfree(slab_objs);
+		kmem_cache_destroy(small_cache);
 		return -ENOMEM;
-	rc = register_memory_notifier(&probe_nb);
+	}
+
+	areas = kvcalloc(MAX_AREAS, sizeof(*areas), GFP_KERNEL);
+	rc = areas ? register_memory_notifier(&probe_nb) : -ENOMEM;
 	if (rc) {
 		kvfree(areas);
+		kvfree(slab_objs);
+		kmem_cache_destroy(small_cache);
 		return rc;
 	}
 	dir = debugfs_create_dir("mhp_test", NULL);
@@ -371,6 +708,8 @@ static int __init mhp_test_init(void)
 	debugfs_create_file("addr", 0600, dir, NULL, &addr_fops);
 	debugfs_create_file("percpu", 0600, dir, NULL, &percpu_fops);
 	debugfs_create_file("mappable", 0400, dir, NULL, &mappable_fops);
+	debugfs_create_file("pgtables", 0600, dir, NULL, &pgtables_fops);
+	debugfs_create_file("slab", 0600, dir, NULL, &slab_fops);
 	return 0;
 }
 
@@ -380,6 +719,9 @@ static void __exit mhp_test_exit(void)
 	unregister_memory_notifier(&probe_nb);
 	free_areas();	/* added memory pins the module: none is left here */
 	kvfree(areas);
+	free_slab_objs();
+	kvfree(slab_objs);
+	kmem_cache_destroy(small_cache);
 }
 
 module_init(mhp_test_init);
