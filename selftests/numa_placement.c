@@ -62,7 +62,7 @@ static void test_node(int node)
 	struct mem_range r = { h->start, env.block_size, node };
 	long psz = sysconf(_SC_PAGESIZE);
 	long long before = node_total(node), grown, after;
-	int memoryless = before == 0, rc, bind_before = 0, bind_after = 0;
+	int memoryless = before == 0, rc, rm, bind_before = 0, bind_after = 0;
 	size_t off_node = 0, outside = 0;
 	const char *step;
 	void *probe = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -79,8 +79,11 @@ static void test_node(int node)
 	grown = node_total(node);
 	rc = place_and_count(node, memoryless ? (int64_t)(r.start / psz) : -1,
 			     (r.start + r.size) / psz, &off_node, &outside);
-	if (mhp_remove(r.start, r.size))
-		ksft_print_msg("node %d: remove failed\n", node);
+	rm = mhp_remove(r.start, r.size);
+	if (rm)
+		ksft_print_msg("node %d: remove [%#llx+%#llx]: %s\n", node,
+			       (unsigned long long)r.start, (unsigned long long)r.size,
+			       strerror(-rm));
 	after = node_total(node);
 	if (memoryless)
 		bind_after = bind_to_node(probe, psz, node);
