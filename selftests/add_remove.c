@@ -18,7 +18,6 @@
  */
 #include <dirent.h>
 #include <sched.h>
-#include <signal.h>
 #include <time.h>
 #include <errno.h>
 #include <stdio.h>

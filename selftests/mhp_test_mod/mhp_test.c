@@ -453,14 +453,22 @@ static void walk_table(struct pt_walk *w, unsigned long *t, int depth,
 	}
 }
 
+/* Levels of the running hart's page tables (satp.MODE 8/9/10: Sv39/48/57), or -1 */
+static int paging_levels(void)
+{
+	int levels = (csr_read(CSR_SATP) >> 60) - 5;
+
+	return levels >= 3 && levels <= 5 ? levels : -1;
+}
+
 /* PGD must be a page of the kernel image that the running hart uses. */
 static int check_pgd(unsigned long pgd)
 {
 	unsigned long satp = csr_read(CSR_SATP), *cur, a, b;
-	int levels = (satp >> 60) - 5;	/* satp.MODE: 8 Sv39, 9 Sv48, 10 Sv57 */
+	int levels = paging_levels();
 	int i;	/* the top-level entry that maps the kernel image */
 
-	if (levels < 3 || levels > 5)
+	if (levels < 0)
 		return -EINVAL;
 	i = (kernel_map.virt_addr >> (PAGE_SHIFT + 9 * (levels - 1))) % PT_ENTRIES;
 	if (!PAGE_ALIGNED(pgd) || pgd - kernel_map.virt_addr >= kernel_map.size)
@@ -503,15 +511,14 @@ static ssize_t pgtables_write(struct file *f, const char __user *ubuf,
 static ssize_t pgtables_read(struct file *f, char __user *ubuf, size_t len,
 			     loff_t *pos)
 {
-	/* satp.MODE: 8 Sv39, 9 Sv48, 10 Sv57 */
-	struct pt_walk w = { .levels = (csr_read(CSR_SATP) >> 60) - 5 };	/* as above */
+	struct pt_walk w = { .levels = paging_levels() };
 	char buf[160];
 	int n;
 
 	if (*pos)
 		return 0;
 	mutex_lock(&lock);
-	if (!pt_pgd || w.levels < 3 || w.levels > 5) {
+	if (!pt_pgd || w.levels < 0) {
 		mutex_unlock(&lock);
 		return -EINVAL;
 	}
