@@ -312,7 +312,7 @@ static void test_unmovable_offline(void)
 {
 	struct mem_range first = { env.hidden[0].start, env.block_size };
 	struct mem_range blk = { first.start + env.block_size, env.block_size };
-	int id = blk.start / env.block_size, node = -1, rc, rc2 = 0;
+	int id = blk.start / env.block_size, node = -1, rc, rc2 = 0, rc3 = 0;
 	long objs = 0, pages = 0, unref = 0;
 	const char *step;
 	time_t t0 = 0;
@@ -349,10 +349,15 @@ static void test_unmovable_offline(void)
 	}
 	mhp_slab_free();
 	/* the slabs are gone: the second block must go now */
-	for (int tries = 0; tries < 5 && mhp_remove(blk.start, blk.size) == -EBUSY; tries++)
+	for (int tries = 0; tries < 5 && (rc3 = mhp_remove(blk.start, blk.size)) == -EBUSY; tries++)
 		usleep(200000);
-	if (block_state_is(id, "online") || block_state_is(id, "offline"))
-		ksft_print_msg("memory%d stays after its slab objects were freed\n", id);
+	if (block_state_is(id, "online") || block_state_is(id, "offline")) {
+		char census[256] = "";
+
+		page_census(blk.start, blk.size, census, sizeof(census));
+		ksft_print_msg("memory%d stays after its slab objects were freed (%s): %s\n",
+			       id, strerror(-rc3), census);
+	}
 	if (mhp_remove(first.start, first.size) == -EBUSY)
 		ksft_print_msg("memory%d stays: the node's own kernel allocations\n",
 			       (int)(first.start / env.block_size));

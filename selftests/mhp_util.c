@@ -5,6 +5,7 @@
 #include <regex.h>
 #include <signal.h>
 #include <fcntl.h>
+#include <linux/kernel-page-flags.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -608,6 +609,58 @@ static int pfn_readable(const char *file, uint64_t pfn)
 	n = pread(fd, &v, sizeof(v), pfn * sizeof(v));
 	close(fd);
 	return n < 0 ? -1 : n == sizeof(v);
+}
+
+/* the kernel-internal bits kpageflags shows too (linux/kernel-page-flags.h) */
+#ifndef KPF_RESERVED
+#define KPF_RESERVED	32
+#endif
+
+int page_census(uint64_t start, uint64_t size, char *buf, size_t sz)
+{
+	uint64_t pfn = start / getpagesize(), n = size / getpagesize();
+	long slab = 0, buddy = 0, lru = 0, pgtable = 0, reserved = 0, other = 0;
+	long unref = 0, absent = 0;
+	int ff = open("/proc/kpageflags", O_RDONLY);
+	int fc = open("/proc/kpagecount", O_RDONLY);
+	int rc = 0;
+
+	if (ff < 0 || fc < 0) {
+		rc = -errno;
+		goto out;
+	}
+	for (uint64_t i = 0; i < n; i++) {
+		uint64_t f, c;
+
+		if (pread(ff, &f, sizeof(f), (pfn + i) * 8) != sizeof(f) ||
+		    pread(fc, &c, sizeof(c), (pfn + i) * 8) != sizeof(c)) {
+			absent++;
+			continue;
+		}
+		if (f >> KPF_BUDDY & 1) {
+			buddy++;
+			continue;
+		}
+		unref += !c;
+		if (f >> KPF_SLAB & 1)
+			slab++;
+		else if (f >> KPF_LRU & 1)
+			lru++;
+		else if (f >> KPF_PGTABLE & 1)
+			pgtable++;
+		else if (f >> KPF_RESERVED & 1)
+			reserved++;
+		else
+			other++;
+	}
+	snprintf(buf, sz, "%ld buddy, %ld slab, %ld LRU, %ld page-table, %ld reserved, %ld other pages (%ld of the non-buddy with no reference), %ld not answered",
+		 buddy, slab, lru, pgtable, reserved, other, unref, absent);
+out:
+	if (ff >= 0)
+		close(ff);
+	if (fc >= 0)
+		close(fc);
+	return rc;
 }
 
 int pfn_interfaces_miss(char *why, size_t sz)

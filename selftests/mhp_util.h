@@ -102,6 +102,13 @@ int64_t iomem_bytes(uint64_t start, uint64_t len, const char *name);
  */
 int pfn_interfaces_miss(char *why, size_t sz);
 
+/*
+ * What the pages of [start, start + size) are per /proc/kpageflags and
+ * /proc/kpagecount, as one line in buf (for a message saying why a block
+ * stays): 0, or -errno when the files cannot be opened.
+ */
+int page_census(uint64_t start, uint64_t size, char *buf, size_t sz);
+
 /* The node a block's nodeN link names; -1 without one, -2 with several. */
 int block_node(int id);
 

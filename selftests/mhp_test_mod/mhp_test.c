@@ -561,11 +561,17 @@ static void small_ctor(void *p)
 {
 }
 
+/*
+ * The cache lives as long as its objects: destroying it gives back every
+ * slab it kept (empty ones on per-CPU and per-node lists included), so no
+ * page of the range stays behind.
+ */
 static void free_slab_objs(void)
 {
 	while (nr_slab_objs)
 		kmem_cache_free(small_cache, slab_objs[--nr_slab_objs]);
-	kmem_cache_shrink(small_cache);
+	kmem_cache_destroy(small_cache);
+	small_cache = NULL;
 }
 
 /*
@@ -615,8 +621,12 @@ static int do_slab(int nid, u64 start, u64 size)
 	LIST_HEAD(range);
 	unsigned long n = 0;
 
-	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid) || nr_slab_objs)
+	if (nid < 0 || nid >= MAX_NUMNODES || !node_online(nid) || small_cache)
 		return -EINVAL;
+	small_cache = kmem_cache_create("mhp_test_small", SLAB_OBJ_SIZE, 0, 0,
+					small_ctor);
+	if (!small_cache)
+		return -ENOMEM;
 	take_node(nid, &held);
 	list_for_each_entry_safe(page, next, &held, lru)
 		if (phys_in(page_to_phys(page), start, size))
@@ -693,20 +703,14 @@ static int __init mhp_test_init(void)
 	int rc;
 
 	slab_objs = kvcalloc(MAX_SLAB_OBJS, sizeof(*slab_objs), GFP_KERNEL);
-	small_cache = kmem_cache_create("mhp_test_small", SLAB_OBJ_SIZE, 0, 0,
-					small_ctor);
-	if (!slab_objs || !small_cache) {
-		kvfree(slab_objs);
-		kmem_cache_destroy(small_cache);
+	if (!slab_objs)
 		return -ENOMEM;
-	}
 
 	areas = kvcalloc(MAX_AREAS, sizeof(*areas), GFP_KERNEL);
 	rc = areas ? register_memory_notifier(&probe_nb) : -ENOMEM;
 	if (rc) {
 		kvfree(areas);
 		kvfree(slab_objs);
-		kmem_cache_destroy(small_cache);
 		return rc;
 	}
 	dir = debugfs_create_dir("mhp_test", NULL);
@@ -728,7 +732,6 @@ static void __exit mhp_test_exit(void)
 	kvfree(areas);
 	free_slab_objs();
 	kvfree(slab_objs);
-	kmem_cache_destroy(small_cache);
 }
 
 module_init(mhp_test_init);
