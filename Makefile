@@ -12,6 +12,10 @@
 #                            KERNEL=local with KSRC=tree or KBUILD=build dir)
 #   make kernel-mutants      the 6.1 series minus patch 0017 / 0018 must FAIL
 #                            (kernel/bugs/minus-*: make bugcheck of those)
+#   make kernel-series KERNEL=7.3fix  a kernel's patch series as mails for
+#                            git send-email (build/series/KERNEL/mails), checked:
+#                            git am, checkpatch, every prefix builds, each fix
+#                            proven (SERIES_TEST=0: the mails only)
 #   make stress|reproduce|minimize CELL=... SEED=... DURATION=...
 #                            the seeded stress engine (stress/run); bench,
 #                            stress-unit; qemu builds the QEMU they need
@@ -35,7 +39,7 @@ HARNESS_SRC := ci/src/cell.c ci/src/topo.c ci/src/qemu_argv.c ci/src/verdict.c \
 HARNESS_HDR := $(wildcard ci/src/*.h) selftests/mhp_complaints.h selftests/mhp_paging.h
 
 .PHONY: all run check deps host-tools unit kernel rootfs initrd selftests \
-	cell matrix report kernel-lint kernel-bisect kernel-mutants clean distclean \
+	cell matrix report kernel-lint kernel-bisect kernel-mutants kernel-series clean distclean \
 	qemu stress stress-tools stress-unit reproduce minimize bench
 
 all: host-tools
@@ -160,6 +164,9 @@ bugcheck: deps host-tools
 
 kernel-lint:
 	@kernel/lint.sh
+
+kernel-series: deps host-tools
+	@kernel/series.sh $(KERNEL)
 
 kernel-bisect: deps
 	@kernel/bisect.sh

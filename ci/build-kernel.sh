@@ -95,10 +95,12 @@ if [ "$k_source" = debian ]; then
 	want=$(series_id)
 	if [ "$(cat "$SRC.stamp" 2>/dev/null)" != "$want" ]; then
 		say "extracting $TARBALL"
-		rm -rf "$SRC" "$SRC.stamp"
-		mkdir -p "$(dirname "$SRC")"
+		rm -rf "$SRC" "$SRC.stamp" "$SRC.x"
+		mkdir -p "$SRC.x"
 		run_with_progress "$MHP_BUILD/extract-$k_package.log" "extract $k_package" \
-			tar -C "$(dirname "$SRC")" -xf "$TARBALL" || die "cannot extract $TARBALL"
+			tar -C "$SRC.x" -xf "$TARBALL" || die "cannot extract $TARBALL"
+		mv "$SRC.x/$k_package" "$SRC" && rmdir "$SRC.x" ||
+			die "$TARBALL has no $k_package/ at its top"
 		if [ -n "$SERIES" ]; then
 			n=0
 			for p in $(grep -v '^#' "$SERIES"); do

@@ -38,7 +38,10 @@ load_kernel() {
 kernel_dir() { echo "${MHP_KERNEL_DIR:-$MHP_BUILD/kernel/$1-$2}"; }
 # kernel_src KERNEL: the tree the kernel builds from (needs load_kernel):
 # Debian's extracted (and patched) tree, or the developer's KSRC (the
-# source of KBUILD when only that is given)
+# source of KBUILD when only that is given). Each kernel has its own tree,
+# named after the kernel (linux-source-7.3fix: linux-source-7.3 with our
+# fixes), as bugcheck.sh and bisect.sh name theirs: the same relative
+# paths give ccache hits.
 kernel_src() {
 	if [ "$k_source" = ksrc ]; then
 		if [ -n "${KSRC:-}" ]; then
@@ -51,7 +54,7 @@ kernel_src() {
 			die "kernel $k_name: give KSRC=/path/to/linux or KBUILD=/path/to/O"
 		fi
 	else
-		echo "$MHP_BUILD/src/$k_package"
+		echo "$MHP_BUILD/src/linux-source-$k_name"
 	fi
 }
 

@@ -20,7 +20,7 @@ MHP_STEP=bisect
 TOP=$MHP_TOP BUILD=$MHP_BUILD
 load_kernel "$K"
 PATCHES=$TOP/$(dirname "$k_series")
-TARBALL=/usr/src/linux-source-$K.tar.xz
+TARBALL=/usr/src/$k_package.tar.xz
 WORK=$BUILD/bisect
 SRC=$WORK/src/linux-source-$K
 OUT=$WORK/o/$K-plain
@@ -41,6 +41,7 @@ echo "bisect: extracting $TARBALL into $SRC"
 rm -rf "$SRC"
 mkdir -p "$WORK/src"
 tar -C "$WORK/src" -xf "$TARBALL"
+[ "$k_package" = "linux-source-$K" ] || mv "$WORK/src/$k_package" "$SRC"
 
 frags=$(kernel_fragments plain)
 

@@ -9,7 +9,10 @@
 # shipped); kind=minus-patch names a patch of the kernel's series by its
 # subject (minus_patch=) and the mutant is the kernel without it: the proof
 # that the patch is needed. (kind=shipped entries are bugs of kernels as
-# shipped: make check proves those on the stock kernel.)
+# shipped: make check proves those on the stock kernel.) A shipped entry
+# with fix= and fixed_in= is fixed by a patch of ours: its mutant is each
+# fixed_in kernel without that patch, run on the entry's proof cells moved
+# to that kernel (fixed_cells), and the kernel with it must pass them.
 # For each entry:
 #   1. build the mutant: the base tree (build/src) hard-linked into
 #      build/bugs/NAME/src, the mutation applied (patched files unlinked
@@ -42,11 +45,13 @@ BASE=${BUGCHECK_BASE:-1}
 ANCHOR_MIN=60	# guest seconds an anchor gets at least
 
 [ -x "$MHP_BUILD/host/mhp-cell" ] || die "host tools not built: run 'make host-tools'"
-# the mutants (kind=mutant); the bugs of kernels as shipped (kind=shipped)
-# are proven by make check on the stock kernel
+# the mutants (kind=mutant, minus-patch, shipped with a fix of ours); the
+# bugs of kernels as shipped (kind=shipped) are proven by make check on the
+# stock kernel
 mutants() {
 	for b in $(mhp_list bugs); do
-		"$MHP_TOOL" expect "$b" | grep -qxE 'kind=(mutant|minus-patch)' && echo "$b"
+		"$MHP_TOOL" expect "$b" | grep -qxE "kind=(mutant|minus-patch)|fixed_in='.+'" &&
+			echo "$b"
 	done
 }
 if [ $# -gt 0 ]; then
@@ -56,7 +61,7 @@ else
 fi
 for b in $sel; do
 	[ -f "$BUGS/$b/expect" ] || die "no catalog entry '$b' (kernel/bugs/$b/expect)"
-	"$MHP_TOOL" expect "$b" | grep -qx 'kind=minus-patch' ||
+	"$MHP_TOOL" expect "$b" | grep -qxE "kind=minus-patch|fixed_in='.+'" ||
 		[ -f "$BUGS/$b/mutation.patch" ] || die "kernel/bugs/$b: no mutation.patch"
 done
 mkdir -p "$RUN"
@@ -67,6 +72,8 @@ load_expect() { # NAME: the entry's variables, checked by mhp-cell
 	. "$BUGS/$1/expect"	# bugcheck's own key: caught
 	eval "$_e"
 	case $kind in mutant|minus-patch) ;;
+	shipped) [ -n "$fixed_in" ] ||
+		die "$1: kind=shipped without fixed_in: make check proves it on the stock kernel" ;;
 	*) die "$1: kind=$kind: bugcheck builds mutants and minus-patch kernels only" ;; esac
 	load_kernel "$kernel"
 }
@@ -108,7 +115,7 @@ series_patch() { # WORDS -> path
 	die "no patch of $k_series has the subject words '$1'"
 }
 
-build_mutant() { # NAME -> prints the mutant's O= directory
+build_mutant() { # NAME -> prints the mutant's O= directory (entry $b)
 	bdir=$MHP_BUILD/bugs/$1
 	src=$bdir/src/linux-source-$kernel
 	out=$bdir/kernel/$kernel-$flavor
@@ -116,8 +123,10 @@ build_mutant() { # NAME -> prints the mutant's O= directory
 	bout=$MHP_BUILD/kernel/$kernel-$flavor
 	if [ "$kind" = minus-patch ]; then
 		patch=$(series_patch "$minus_patch") rev=-R
+	elif [ "$kind" = shipped ]; then
+		patch=$(series_patch "$fix") rev=-R
 	else
-		patch=$BUGS/$1/mutation.patch rev=
+		patch=$BUGS/$b/mutation.patch rev=
 	fi
 	[ -f "$bsrc.stamp" ] || die "$bsrc is not extracted: make kernel KERNEL=$kernel"
 	want=$({ cat "$bsrc.stamp" "$bout/.config" "$patch"; } | sha256sum | cut -c1-16)
@@ -191,12 +200,22 @@ printf 'bug\tkernel\tcell\texpect\tours\tours_wall_s\tours_guest_s\tbase\tmemono
 bad=0 t_all=$(date +%s)
 for b in $sel; do
 	load_expect "$b"
-	say "$b: $kernel-$flavor, cells: $cells"
+	# a fixed shipped bug: one mutant per kernel carrying the fix
+	jobs=$kernel
+	[ "$kind" != shipped ] || jobs=$(for c in $fixed_cells; do echo "${c%%-*}"; done | sort -u)
+	for job in $jobs; do
+	mname=$b jcells=$cells
+	if [ "$kind" = shipped ]; then
+		kernel=$job mname=$b-$job
+		load_kernel "$kernel"
+		jcells=$(for c in $fixed_cells; do case $c in "$job"-*) echo "$c" ;; esac; done)
+	fi
+	say "$b: $kernel-$flavor, cells: $(echo $jcells)"
 	base_kernel "$kernel" "$flavor"
 	t0=$(date +%s)
-	kdir=$(build_mutant "$b")
+	kdir=$(build_mutant "$mname")
 	say "$b: mutant ready in $(($(date +%s) - t0))s: $kdir"
-	for cell in $cells; do
+	for cell in $jcells; do
 		d=$RUN/$b
 		mkdir -p "$d"
 		# 1. the mutant
@@ -263,6 +282,7 @@ for b in $sel; do
 			"$cell" "$expect_txt" "$ours" "$wall" "${gt:--}" "$base" "$mo" "${mo_t:--}" \
 			"$sn" "${sn_t:--}" "$ok" >>"$TSV"
 		say "$b: $cell: $ok"
+	done
 	done
 done
 

@@ -458,6 +458,9 @@ static int cmd_expect(const char *name, int signature_only)
 	shell_word("leave_out", e->leave_out);
 	shell_word("what", e->what);
 	shell_word("minus_patch", e->minus_patch);
+	shell_word("fix", e->fix);
+	shell_word("fixed_in", e->fixed_in);
+	shell_word("fixed_cells", e->fixed_cells);
 	return 0;
 }
 

@@ -350,12 +350,54 @@ int cell_matches(const char *globs, const char *cell)
 	return 0;
 }
 
+/*
+ * The cells that prove a fix: each proof cell with its kernel replaced by
+ * each kernel of fixed_in (once each). Such a kernel must carry a patch
+ * series, and the bug must not be expected on its cells.
+ */
+static int expect_fixed_cells(struct expect *e, char *err, size_t errsz)
+{
+	char kbuf[sizeof(e->fixed_in)], *k, *ks;
+	size_t len = 0;
+
+	snprintf(kbuf, sizeof(kbuf), "%s", e->fixed_in);
+	for (k = strtok_r(kbuf, " ", &ks); k; k = strtok_r(NULL, " ", &ks)) {
+		char pbuf[sizeof(e->proof)], *p, *ps, cell[128];
+		struct kernel_desc kd;
+
+		if (kernel_load(k, &kd, err, errsz))
+			return -1;
+		if (!*kd.series)
+			FAIL("fixed_in kernel %s has no patch series to carry the fix", k);
+		snprintf(pbuf, sizeof(pbuf), "%s", e->proof);
+		for (p = strtok_r(pbuf, " ", &ps); p; p = strtok_r(NULL, " ", &ps)) {
+			const char *rest = strchr(p, '-');
+			int n;
+
+			if (!rest)
+				FAIL("proof cell %s has no kernel part", p);
+			snprintf(cell, sizeof(cell), "%s%s", k, rest);
+			if (cell_matches(e->cells, cell))
+				FAIL("%s is fixed in %s, but cells=%s expects it on %s", e->name, k,
+				     e->cells, cell);
+			if (cell_matches(e->fixed_cells, cell))
+				continue;
+			n = snprintf(e->fixed_cells + len, sizeof(e->fixed_cells) - len, "%s%s",
+				     len ? " " : "", cell);
+			if (n < 0 || (size_t)n >= sizeof(e->fixed_cells) - len)
+				FAIL("too many cells to prove the fix on");
+			len += n;
+		}
+	}
+	return 0;
+}
+
 int expect_parse(const char *name, const char *text, struct expect *e,
 		 char *err, size_t errsz)
 {
 	static const char *const keys[] = { "kind", "kernel", "flavor", "cells",
 		"append", "signature", "effect", "leave_out", "what", "oracle",
-		"caught", "minus_patch", "proof", NULL };
+		"caught", "minus_patch", "proof", "fix", "fixed_in", NULL };
 	const char *kind, *effect;
 	struct kv kv;
 	regex_t re;
@@ -372,6 +414,8 @@ int expect_parse(const char *name, const char *text, struct expect *e,
 	    copy_val(e->append, sizeof(e->append), kv_get(&kv, "append")) ||
 	    copy_val(e->proof, sizeof(e->proof), kv_get(&kv, "proof")) ||
 	    copy_val(e->minus_patch, sizeof(e->minus_patch), kv_get(&kv, "minus_patch")) ||
+	    copy_val(e->fix, sizeof(e->fix), kv_get(&kv, "fix")) ||
+	    copy_val(e->fixed_in, sizeof(e->fixed_in), kv_get(&kv, "fixed_in")) ||
 	    copy_val(e->signature, sizeof(e->signature), kv_get(&kv, "signature")) ||
 	    copy_val(e->leave_out, sizeof(e->leave_out), kv_get(&kv, "leave_out")) ||
 	    copy_val(e->what, sizeof(e->what), *kv_get(&kv, "what") ?
@@ -414,6 +458,10 @@ int expect_parse(const char *name, const char *text, struct expect *e,
 			if (!cell_matches(e->cells, tok))
 				FAIL("proof cell %s is not one of cells=%s", tok, e->cells);
 	}
+	if (!*e->fix != !*e->fixed_in || (*e->fix && e->kind != EXPECT_SHIPPED))
+		FAIL("fix (our patch's subject words) and fixed_in (kernels carrying it) go together, with kind=shipped");
+	if (*e->fixed_in && expect_fixed_cells(e, err, errsz))
+		return -1;
 	if (regcomp(&re, e->signature, REG_EXTENDED | REG_NOSUB))
 		FAIL("signature is not an extended regex: %s", e->signature);
 	regfree(&re);

@@ -77,6 +77,9 @@ struct expect {
 				 * trigger a fatal bug, or fail by this one) */
 	char what[256];		/* one line: what the bug is */
 	char minus_patch[128];	/* minus-patch: the subject of the patch left out */
+	char fix[128];		/* shipped: subject words of our patch fixing it */
+	char fixed_in[64];	/* shipped: the kernels whose series carry it */
+	char fixed_cells[256];	/* the proof cells on those kernels (derived) */
 };
 
 #define EXPECT_MAX 64

@@ -665,7 +665,7 @@ static void registry_kernels_are_files(void **state)
 	assert_int_equal(cell_parse("7.3-plain-sv39-numa2", &c, err, sizeof(err)), 0);
 	assert_string_equal(c.kernel, "7.3");
 	assert_int_equal(cell_parse("7.9-plain-sv39-numa2", &c, err, sizeof(err)), -1);
-	assert_non_null(strstr(err, "unknown kernel '7.9' (known: 6.1 6.12 7.2 7.3 local)"));
+	assert_non_null(strstr(err, "unknown kernel '7.9' (known: 6.1 6.12 6.12fix 7.2 7.3 7.3fix local)"));
 	assert_int_equal(kernel_load("7.3", &k, err, sizeof(err)), 0);
 	assert_string_equal(k.package, "linux-source-7.3");
 	assert_int_equal(k.expectations, 1);
@@ -721,6 +721,28 @@ static void expect_entries_are_checked(void **state)
 				      "signature='('\n", &e, err, sizeof(err)), -1);
 	assert_int_equal(expect_parse("x", "kernel=9\nflavor=plain\ncells=a\n"
 				      "signature=x\n", &e, err, sizeof(err)), -1);
+	/* a fix of ours: proven on the proof cells moved to the kernels carrying it */
+	assert_int_equal(expect_parse("x", "kind=shipped\nkernel=7.3\nflavor=plain\n"
+				      "cells='6.12-* 7.3-*'\nproof='6.12-plain-sv39-flat 7.3-plain-sv39-flat "
+				      "7.3-plain-sv57-numa2'\nsignature=x\nfix='a b'\nfixed_in=7.3fix\n",
+				      &e, err, sizeof(err)), 0);
+	assert_string_equal(e.fixed_cells, "7.3fix-plain-sv39-flat 7.3fix-plain-sv57-numa2");
+	/* ... which must carry a series, must not be expected to show it */
+	assert_int_equal(expect_parse("x", "kind=shipped\nkernel=7.3\nflavor=plain\n"
+				      "cells=7.3-*\nproof=7.3-plain-sv39-flat\nsignature=x\n"
+				      "fix=a\nfixed_in=7.2\n", &e, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "no patch series"));
+	assert_int_equal(expect_parse("x", "kind=shipped\nkernel=7.3\nflavor=plain\n"
+				      "cells='7.3*'\nproof=7.3-plain-sv39-flat\nsignature=x\n"
+				      "fix=a\nfixed_in=7.3fix\n", &e, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "expects it on 7.3fix-plain-sv39-flat"));
+	/* and fix goes with fixed_in, on shipped entries only */
+	assert_int_equal(expect_parse("x", "kind=shipped\nkernel=7.3\nflavor=plain\n"
+				      "cells=7.3-*\nproof=7.3-plain-sv39-flat\nsignature=x\n"
+				      "fix=a\n", &e, err, sizeof(err)), -1);
+	assert_int_equal(expect_parse("x", "kind=mutant\nkernel=7.3\nflavor=plain\n"
+				      "cells=7.3-plain-sv39-flat\nsignature=x\nfix=a\nfixed_in=7.3fix\n",
+				      &e, err, sizeof(err)), -1);
 	/* the repository's own registry loads */
 	{
 		struct expect all[EXPECT_MAX];
