@@ -190,6 +190,15 @@ static void write_json(const char *cell, const struct cell *c,
 				       strings((char (*)[32])plan->tests, plan->ntests));
 		json_object_object_add(o, "tests_left_out", strings(left, plan->nleft));
 		a = json_object_new_array();
+		{
+			char buf[sizeof(plan->subtests_out)], *w, *save;
+
+			snprintf(buf, sizeof(buf), "%s", plan->subtests_out);
+			for (w = strtok_r(buf, " ,", &save); w; w = strtok_r(NULL, " ,", &save))
+				json_object_array_add(a, json_object_new_string(w));
+		}
+		json_object_object_add(o, "subtests_left_out", a);
+		a = json_object_new_array();
 		for (int i = 0; i < plan->nsetaside; i++)
 			json_object_array_add(a, json_object_new_string(plan->setaside[i]));
 		json_object_object_add(o, "set_aside_entries", a);
