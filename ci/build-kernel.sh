@@ -95,12 +95,8 @@ if [ "$k_source" = debian ]; then
 	want=$(series_id)
 	if [ "$(cat "$SRC.stamp" 2>/dev/null)" != "$want" ]; then
 		say "extracting $TARBALL"
-		rm -rf "$SRC" "$SRC.stamp" "$SRC.x"
-		mkdir -p "$SRC.x"
-		run_with_progress "$MHP_BUILD/extract-$k_package.log" "extract $k_package" \
-			tar -C "$SRC.x" -xf "$TARBALL" || die "cannot extract $TARBALL"
-		mv "$SRC.x/$k_package" "$SRC" && rmdir "$SRC.x" ||
-			die "$TARBALL has no $k_package/ at its top"
+		rm -f "$SRC.stamp"
+		extract_package "$SRC" "$MHP_BUILD/extract-$k_name.log"
 		if [ -n "$SERIES" ]; then
 			n=0
 			for p in $(grep -v '^#' "$SERIES"); do

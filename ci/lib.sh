@@ -58,6 +58,18 @@ kernel_src() {
 	fi
 }
 
+# extract_package DEST LOG: the kernel's Debian source tarball (needs
+# load_kernel) extracted as the tree DEST: its top directory, named after
+# the package, is renamed (a package can serve several kernels)
+extract_package() {
+	_tb=/usr/src/$k_package.tar.xz
+	rm -rf "$1" "$1.x"
+	mkdir -p "$1.x"
+	run_with_progress "$2" "extract $k_package" tar -C "$1.x" -xf "$_tb" ||
+		die "cannot extract $_tb"
+	mv "$1.x/$k_package" "$1" && rmdir "$1.x" || die "$_tb has no $k_package/ at its top"
+}
+
 # kernel_flavor_args SCRIPT ARGS...: the "KERNEL FLAVOR" arguments of a
 # build script, validated, as K and F, with the kernel's k_* variables
 kernel_flavor_args() {

@@ -38,10 +38,7 @@ export CCACHE_BASEDIR=$BUILD CCACHE_NOHASHDIR=1 CCACHE_MAXSIZE=${CCACHE_MAXSIZE:
 mkdir -p "$CCACHE_DIR" "$LOGS" "$OUT"
 
 echo "bisect: extracting $TARBALL into $SRC"
-rm -rf "$SRC"
-mkdir -p "$WORK/src"
-tar -C "$WORK/src" -xf "$TARBALL"
-[ "$k_package" = "linux-source-$K" ] || mv "$WORK/src/$k_package" "$SRC"
+extract_package "$SRC" "$LOGS/extract.log"
 
 frags=$(kernel_fragments plain)
 

@@ -39,9 +39,7 @@ command -v git >/dev/null || die "git missing (apt-get install git)"
 say "extracting $TARBALL into $TREE"
 rm -rf "$WORK"
 mkdir -p "$WORK"
-run_with_progress "$WORK/extract.log" "extract $k_package" tar -C "$WORK" -xf "$TARBALL" ||
-	die "cannot extract $TARBALL"
-mv "$WORK/$k_package" "$TREE"
+extract_package "$TREE" "$WORK/extract.log"
 GIT="git -C $TREE -c user.name=riscv-mhp -c user.email=riscv-mhp@localhost"
 $GIT init -q
 run_with_progress "$WORK/git-base.log" "commit the base tree" \
