@@ -220,12 +220,7 @@ static const char *leave_out = "";
 
 static int left_out(const char *name)
 {
-	size_t n = strlen(name);
-
-	for (const char *p = leave_out; (p = strstr(p, name)); p += n)
-		if ((p == leave_out || p[-1] == ',') && (!p[n] || p[n] == ','))
-			return 1;
-	return 0;
+	return mhp_listed(leave_out, name);
 }
 
 /*

@@ -2,9 +2,11 @@
 /* test_hmm load / migrate / verify / unload cycles (see mhp_hmm.h). */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -13,6 +15,9 @@
 #include <lib/test_hmm_uapi.h>
 
 #include "mhp_hmm.h"
+#include "mhp_module.h"
+#include "mhp_paging.h"
+#include "mhp_util.h"
 
 #define HMM_DEV "/dev/hmm_dmirror0"
 
@@ -47,8 +52,49 @@ const char *hmm_available(void)
 	return hmm_unload() ? "test_hmm would not unload" : NULL;
 }
 
+/*
+ * Where device-private memory may lie, from first principles rather than
+ * the kernel's own bound (its PHYSMEM_END, what is under test): below the
+ * end of what the vmemmap area of the paging mode describes from the RAM
+ * base, and inside RV64's 56-bit physical address space. Each test_hmm
+ * region of /proc/iomem is checked: NULL, or what lies outside.
+ */
+static const char *hmm_regions_check(void)
+{
+	static char why[200];
+	const struct mhp_paging_mode *m;
+	unsigned long long a, b;
+	uint64_t base, reach;
+	char line[256], mmu[16];
+	int found = 0;
+	FILE *f;
+
+	cpuinfo_mmu(mmu, sizeof(mmu));
+	m = mhp_paging_mode_of(mmu);
+	if (!m || mhp_ram_base(&base))
+		return NULL;	/* not a riscv guest we know: nothing to compare */
+	reach = mhp_vmemmap_reach(m, base);
+	f = fopen("/proc/iomem", "r");
+	while (f && fgets(line, sizeof(line), f)) {
+		if (!strstr(line, "hmm_dmirror") || sscanf(line, " %llx-%llx", &a, &b) != 2)
+			continue;
+		found++;
+		if (b < reach)
+			continue;
+		snprintf(why, sizeof(why),
+			 "device-private memory [%#llx-%#llx] past the end of what %s's vmemmap and 56-bit physical addresses allow (%#" PRIx64 ")",
+			 a, b, mmu, reach);
+		fclose(f);
+		return why;
+	}
+	if (f)
+		fclose(f);
+	return found ? NULL : "no test_hmm device memory (hmm_dmirror) in /proc/iomem after a migration";
+}
+
 const char *hmm_cycle(unsigned long npages)
 {
+	static char why[128];
 	size_t len = npages * sysconf(_SC_PAGESIZE);
 	struct hmm_dmirror_cmd cmd = { 0 };
 	const char *err = NULL;
@@ -74,9 +120,14 @@ const char *hmm_cycle(unsigned long npages)
 	cmd.ptr = (uintptr_t)mirror;
 	cmd.npages = npages;
 	if (ioctl(fd, HMM_DMIRROR_MIGRATE_TO_DEV, &cmd)) {
-		err = "HMM_DMIRROR_MIGRATE_TO_DEV failed";
+		snprintf(why, sizeof(why), "HMM_DMIRROR_MIGRATE_TO_DEV failed: %s (errno %d)",
+			 strerror(errno), errno);
+		err = why;
 		goto out;
 	}
+	err = hmm_regions_check();
+	if (err)
+		goto out;
 	if (cmd.cpages != npages) {
 		err = "not every page migrated to device memory";
 		goto out;

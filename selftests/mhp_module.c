@@ -371,3 +371,29 @@ int mhp_add_online(const struct mhp_env *env, const struct mem_range *r,
 	}
 	return rc;
 }
+
+int mhp_ram_base(uint64_t *base)
+{
+	struct mem_range r[64];
+	int n = dt_memory(r, 64);
+	unsigned long long a, b;
+	char line[256];
+	FILE *f;
+
+	if (n > 0) {
+		*base = r[0].start;
+		for (int i = 1; i < n; i++)
+			if (r[i].start < *base)
+				*base = r[i].start;
+		return 0;
+	}
+	f = fopen("/proc/iomem", "r");
+	*base = UINT64_MAX;
+	while (f && fgets(line, sizeof(line), f))
+		if (line[0] != ' ' && sscanf(line, "%llx-%llx", &a, &b) == 2 &&
+		    strstr(line, ": System RAM") && a < *base)
+			*base = a;
+	if (f)
+		fclose(f);
+	return *base == UINT64_MAX || !*base ? -1 : 0;
+}

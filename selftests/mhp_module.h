@@ -20,6 +20,13 @@ struct mem_range {
 int dt_memory(struct mem_range *r, int max);
 
 /*
+ * The lowest RAM address the machine has (where the linear map and the
+ * vmemmap start): the device tree's, else /proc/iomem's lowest System RAM.
+ * 0, or -1 without either.
+ */
+int mhp_ram_base(uint64_t *base);
+
+/*
  * Block-aligned ranges of device-tree RAM with no System RAM in them:
  * count (at most max), or -1 without /proc/device-tree or iomem.
  */

@@ -698,3 +698,27 @@ int pfn_interfaces_miss(char *why, size_t sz)
 	free(ids);
 	return miss;
 }
+
+void cpuinfo_mmu(char *out, size_t sz)
+{
+	char line[256], fmt[32];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	out[0] = '\0';
+	snprintf(fmt, sizeof(fmt), "mmu : %%%zus", sz - 1);
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, fmt, out) == 1)
+			break;
+	if (f)
+		fclose(f);
+}
+
+int mhp_listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; (p = strstr(p, name)); p += n)
+		if ((p == list || p[-1] == ',') && (!p[n] || p[n] == ','))
+			return 1;
+	return 0;
+}

@@ -149,6 +149,13 @@ void kmsg_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * /proc/config.gz (IKCONFIG_PROC): 1 yes, 0 no, -1 unknown.
  */
 int kconfig_enabled(const char *sym);
+/*
+ * 1 if name is one of the comma-separated words of list (a test's
+ * --leave-out: subtests not run here, a known bug of this kernel).
+ */
+int mhp_listed(const char *list, const char *name);
+/* The MMU mode the kernel runs in, per /proc/cpuinfo ("sv48"; "" if none). */
+void cpuinfo_mmu(char *out, size_t sz);
 /* The value of a kernel command-line word "key=value" ("" if absent). */
 void cmdline_value(const char *key, char *out, size_t sz);
 

@@ -23,42 +23,6 @@
 
 static struct mhp_env env;
 
-/* the lowest RAM address of the device tree: where the linear map starts */
-static int ram_base(uint64_t *base)
-{
-	struct mem_range r[64];
-	int n = dt_memory(r, 64);
-
-	if (n <= 0)
-		return -1;
-	*base = r[0].start;
-	for (int i = 1; i < n; i++)
-		if (r[i].start < *base)
-			*base = r[i].start;
-	return 0;
-}
-
-static const struct mhp_paging_mode *mode_of(const char *mmu)
-{
-	for (unsigned int i = 0; i < MHP_PAGING_COUNT; i++)
-		if (!strcmp(mhp_paging_modes[i].name, mmu))
-			return &mhp_paging_modes[i];
-	return NULL;
-}
-
-static void cpuinfo_mmu(char *out, size_t sz)
-{
-	char line[256];
-	FILE *f = fopen("/proc/cpuinfo", "r");
-
-	out[0] = '\0';
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "mmu : %15s", out) == 1)
-			break;
-	if (f)
-		fclose(f);
-}
-
 int main(void)
 {
 	struct kernel_health health;
@@ -79,7 +43,7 @@ int main(void)
 
 	cpuinfo_mmu(mmu, sizeof(mmu));
 	cmdline_value("riscv_mhp.paging", asked, sizeof(asked));
-	m = mode_of(mmu);
+	m = mhp_paging_mode_of(mmu);
 	ksft_test_result(m && (!asked[0] || !strcmp(asked, mmu)),
 			 "mmu %s (runner asked for %s)\n", mmu, asked[0] ? asked : "nothing");
 	if (!m)
@@ -88,7 +52,7 @@ int main(void)
 
 	rc = mhp_mappable(&lo, &hi);
 	span = hi - lo + 1;
-	if (ram_base(&base)) {
+	if (mhp_ram_base(&base)) {
 		ksft_test_result(!rc && span <= 1ULL << (m->va_bits - 1) &&
 				 (!below || span > 1ULL << (below->va_bits - 1)),
 				 "%s mappable range [%#llx, %#llx]: %llu GiB, within the mode's address bits (no device tree: RAM base unknown)\n",

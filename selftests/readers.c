@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * readers: the interfaces that read hotplug state, read while memory comes
+ * and goes. Destructive: needs the riscv-mhp opt-in.
+ *
+ *   readers [--seed N] [--cycles N] [--leave-out READER,...]
+ *   (under run_tests the seed is riscv_mhp.seed= of the kernel command
+ *   line, else a random one; the first line of output says which; the
+ *   cycles riscv_mhp.readers_cycles=, default 8; a reader left out is a
+ *   known bug of this kernel, see kernel/bugs/)
+ *
+ * One process per reader loops over what it reads until told to stop:
+ *   ptdump     /sys/kernel/debug/kernel_page_tables, to the end
+ *   kcore      /proc/kcore: the ELF header, then the start, middle and end
+ *              of every PT_LOAD segment (hot-added RAM and its vmemmap
+ *              come and go as segments)
+ *   kpageflags /proc/kpageflags and /proc/kpagecount over the hidden RAM
+ *   sysfs      every memory block's state, valid_zones, phys_device
+ * while this process, for each of the seed's cycles, hot-adds a few
+ * hidden blocks (the seed picks which and in what order), onlines them
+ * movable, and offlines and removes them again.
+ *
+ * Each reader walks structures that a removal frees (page tables, the
+ * memmap, kcore's list, the block devices); the kernel must keep it off
+ * them (the memory hotplug lock, kclist_lock, kernfs). What must hold,
+ * none of it taken from the kernel's own account:
+ *  - every add, online and remove succeeds, as it does with no readers;
+ *  - every reader completes passes, at least one of them across a
+ *    removal (else nothing raced: a check that cannot fail), and stops
+ *    within a deadline when told (else it hangs in the kernel: its stack
+ *    and wchan are printed);
+ *  - a read fails only where the interface says it may: a sysfs file of a
+ *    block being removed (ENOENT, ENODEV); anything else is printed with
+ *    its errno and fails the reader;
+ *  - the kernel logs nothing new: a reader on freed page tables or memmap
+ *    is a KASAN report or an oops on the console.
+ */
+#include <dirent.h>
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kselftest.h"
+#include "mhp_module.h"
+#include "mhp_plan.h"
+#include "mhp_prng.h"
+#include "mhp_util.h"
+
+#define PTDUMP		"/sys/kernel/debug/kernel_page_tables"
+#define STOP_DEADLINE_S	30
+#define MAX_BLOCKS	64
+#define CHUNK		(64 << 10)
+
+enum { R_PTDUMP, R_KCORE, R_KPAGE, R_SYSFS, NR_READERS };
+static const char *const reader_name[NR_READERS] = {
+	"ptdump", "kcore", "kpageflags", "sysfs",
+};
+
+struct reader_stat {
+	uint64_t passes, raced, bytes, errors;
+	char first_error[200];
+	char unavailable[96];	/* why the reader cannot run here */
+};
+
+/* Shared with the readers (MAP_SHARED): the parent writes gen and stop. */
+struct shared {
+	volatile uint64_t gen;	/* odd while a removal runs */
+	volatile int stop;
+	struct reader_stat r[NR_READERS];
+	int left_out[NR_READERS];
+};
+
+static struct shared *sh;
+static struct mhp_env env;
+static uint64_t blocks[MAX_BLOCKS];	/* start of every hidden block */
+static int nr_blocks;
+static char buf[CHUNK];
+
+static void reader_error(struct reader_stat *s, const char *what, int err)
+{
+	if (!s->errors++)
+		snprintf(s->first_error, sizeof(s->first_error), "%s: %s (errno %d)",
+			 what, strerror(err), err);
+}
+
+/* Read fd from offset 0 to its end: 0, or -errno. */
+static int read_to_end(int fd, uint64_t *bytes)
+{
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		*bytes += n;
+	return n < 0 ? -errno : 0;
+}
+
+static void pass_ptdump(struct reader_stat *s)
+{
+	int fd = open(PTDUMP, O_RDONLY), rc;
+
+	if (fd < 0) {
+		reader_error(s, "open " PTDUMP, errno);
+		return;
+	}
+	rc = read_to_end(fd, &s->bytes);
+	if (rc)
+		reader_error(s, "read " PTDUMP, -rc);
+	close(fd);
+}
+
+/* pread that tells a failure (reported) from a short read (allowed). */
+static void sample(struct reader_stat *s, int fd, uint64_t off, size_t len, const char *what)
+{
+	ssize_t n = pread(fd, buf, len, off);
+	char msg[96];
+
+	if (n < 0) {
+		snprintf(msg, sizeof(msg), "%s at offset %#" PRIx64, what, off);
+		reader_error(s, msg, errno);
+	} else {
+		s->bytes += n;
+	}
+}
+
+static void pass_kcore(struct reader_stat *s)
+{
+	int fd = open("/proc/kcore", O_RDONLY);
+	Elf64_Ehdr eh;
+	Elf64_Phdr *ph;
+
+	if (fd < 0) {
+		reader_error(s, "open /proc/kcore", errno);
+		return;
+	}
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_phentsize != sizeof(*ph) ||
+	    eh.e_phnum > 4096) {
+		reader_error(s, "/proc/kcore: no ELF header", EINVAL);
+		close(fd);
+		return;
+	}
+	ph = calloc(eh.e_phnum, sizeof(*ph));
+	if (!ph || pread(fd, ph, eh.e_phnum * sizeof(*ph), eh.e_phoff) !=
+	    (ssize_t)(eh.e_phnum * sizeof(*ph))) {
+		reader_error(s, "/proc/kcore: program headers", ph ? EIO : ENOMEM);
+		free(ph);
+		close(fd);
+		return;
+	}
+	for (int i = 0; i < eh.e_phnum; i++) {
+		uint64_t len = ph[i].p_filesz, page = 4096;
+
+		if (ph[i].p_type != PT_LOAD || len < page)
+			continue;
+		sample(s, fd, ph[i].p_offset, page, "kcore segment start");
+		sample(s, fd, ph[i].p_offset + (len / 2 & ~(page - 1)), page, "kcore segment middle");
+		sample(s, fd, ph[i].p_offset + len - page, page, "kcore segment end");
+	}
+	free(ph);
+	close(fd);
+}
+
+static void pass_kpage(struct reader_stat *s)
+{
+	static const char *const files[] = { "/proc/kpageflags", "/proc/kpagecount" };
+	long psz = sysconf(_SC_PAGESIZE);
+
+	for (unsigned int f = 0; f < 2; f++) {
+		int fd = open(files[f], O_RDONLY);
+
+		if (fd < 0) {
+			reader_error(s, files[f], errno);
+			continue;
+		}
+		for (int b = 0; b < nr_blocks; b++)
+			for (uint64_t off = 0; off < env.block_size / psz * 8; off += CHUNK)
+				sample(s, fd, blocks[b] / psz * 8 + off, CHUNK, files[f]);
+		close(fd);
+	}
+}
+
+/* A block's sysfs file may vanish under the reader: ENOENT, ENODEV. */
+static void pass_sysfs(struct reader_stat *s)
+{
+	static const char *const attrs[] = { "state", "valid_zones", "phys_device" };
+	DIR *d = opendir(SYSFS_MEMORY);
+	struct dirent *e;
+	char path[128], val[256];
+
+	if (!d) {
+		reader_error(s, "opendir " SYSFS_MEMORY, errno);
+		return;
+	}
+	while ((e = readdir(d))) {
+		if (strncmp(e->d_name, "memory", 6) || !strchr("0123456789", e->d_name[6]))
+			continue;
+		for (unsigned int a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
+			int rc;
+
+			snprintf(path, sizeof(path), SYSFS_MEMORY "/%.24s/%s", e->d_name, attrs[a]);
+			rc = read_str(path, val, sizeof(val));
+			if (!rc)
+				s->bytes += strlen(val);
+			else if (rc != -ENOENT && rc != -ENODEV)
+				reader_error(s, path, -rc);
+		}
+	}
+	closedir(d);
+}
+
+static void (*const pass_fn[NR_READERS])(struct reader_stat *) = {
+	pass_ptdump, pass_kcore, pass_kpage, pass_sysfs,
+};
+
+static void reader(int r)
+{
+	struct reader_stat *s = &sh->r[r];
+
+	while (!sh->stop) {
+		uint64_t g0 = sh->gen, g1;
+
+		pass_fn[r](s);
+		g1 = sh->gen;
+		s->passes++;
+		if (g0 != g1 || (g0 & 1))
+			s->raced++;
+	}
+	_exit(0);
+}
+
+/* Why reader r cannot run in this kernel ("" when it can). */
+static void availability(int r, char *why, size_t sz)
+{
+	static const char *const file[NR_READERS] = {
+		PTDUMP, "/proc/kcore", "/proc/kpageflags", SYSFS_MEMORY,
+	};
+	static const char *const option[NR_READERS] = {
+		"PTDUMP_DEBUGFS", "PROC_KCORE", "PROC_PAGE_MONITOR", "MEMORY_HOTPLUG",
+	};
+
+	*why = 0;
+	if (access(file[r], R_OK))
+		snprintf(why, sz, "%s: %s (CONFIG_%s %s)", file[r], strerror(errno),
+			 option[r], kconfig_enabled(option[r]) > 0 ? "set" : "not set");
+}
+
+struct cycle_tally {
+	int adds, removes, failed;
+	char first_failure[160];
+};
+
+static void step_failed(struct cycle_tally *t, const char *step, uint64_t start, int rc)
+{
+	if (!t->failed++)
+		snprintf(t->first_failure, sizeof(t->first_failure),
+			 "%s [%#" PRIx64 "+%#" PRIx64 "]: %s (errno %d)", step,
+			 start, env.block_size, strerror(-rc), -rc);
+	ksft_print_msg("%s [%#" PRIx64 "+%#" PRIx64 "]: %s (errno %d)\n", step,
+		       start, env.block_size, strerror(-rc), -rc);
+}
+
+/*
+ * One cycle: add and online movable up to four blocks the seed picks,
+ * then remove them in another order the seed picks. gen is odd around
+ * each removal, so a reader knows its pass overlapped one.
+ */
+static void cycle(struct mhp_prng *p, struct cycle_tally *t)
+{
+	int pick[MAX_BLOCKS], n = 1 + mhp_prng_below(p, nr_blocks < 4 ? nr_blocks : 4);
+	int added[MAX_BLOCKS], nr_added = 0;
+
+	for (int i = 0; i < nr_blocks; i++)
+		pick[i] = i;
+	for (int i = 0; i < n; i++) {	/* the first n of a seeded shuffle */
+		int j = i + mhp_prng_below(p, nr_blocks - i), tmp = pick[i];
+
+		pick[i] = pick[j];
+		pick[j] = tmp;
+	}
+	for (int i = 0; i < n; i++) {
+		struct mem_range r = { blocks[pick[i]], env.block_size, 0 };
+		const char *step;
+		int rc;
+
+		for (int h = 0; h < env.nr_hidden; h++)
+			if (r.start >= env.hidden[h].start &&
+			    r.start < env.hidden[h].start + env.hidden[h].size)
+				r.node = env.hidden[h].node;
+		rc = mhp_add_online(&env, &r, r.node, "online_movable", &step);
+		t->adds++;
+		if (rc)
+			step_failed(t, step, r.start, rc);
+		if (!rc || !strcmp(step, "online_movable"))
+			added[nr_added++] = pick[i];
+	}
+	for (int i = nr_added - 1; i > 0; i--) {
+		int j = mhp_prng_below(p, i + 1), tmp = added[i];
+
+		added[i] = added[j];
+		added[j] = tmp;
+	}
+	for (int i = 0; i < nr_added; i++) {
+		int rc;
+
+		sh->gen++;
+		rc = mhp_remove(blocks[added[i]], env.block_size);
+		sh->gen++;
+		t->removes++;
+		if (rc)
+			step_failed(t, "remove", blocks[added[i]], rc);
+	}
+}
+
+/* Tell the readers to stop; reap them within the deadline. 1 if all did. */
+static int stop_readers(pid_t *pid, int *hung)
+{
+	time_t end = time(NULL) + STOP_DEADLINE_S;
+	int left = 0;
+
+	sh->stop = 1;
+	for (int r = 0; r < NR_READERS; r++)
+		left += pid[r] > 0;
+	while (left && time(NULL) < end) {
+		for (int r = 0; r < NR_READERS; r++)
+			if (pid[r] > 0 && waitpid(pid[r], NULL, WNOHANG) == pid[r]) {
+				pid[r] = 0;
+				left--;
+			}
+		if (left)
+			usleep(100000);
+	}
+	for (int r = 0; r < NR_READERS; r++) {
+		char path[64], line[256];
+		FILE *f;
+
+		hung[r] = pid[r] > 0;
+		if (!hung[r])
+			continue;
+		ksft_print_msg("%s reader (pid %d) still running %ds after stop: hung in the kernel?\n",
+			       reader_name[r], pid[r], STOP_DEADLINE_S);
+		snprintf(path, sizeof(path), "/proc/%d/wchan", pid[r]);
+		if (!read_str(path, line, sizeof(line)))
+			ksft_print_msg("  wchan: %s\n", line);
+		snprintf(path, sizeof(path), "/proc/%d/stack", pid[r]);
+		f = fopen(path, "r");
+		while (f && fgets(line, sizeof(line), f))
+			ksft_print_msg("  %s", line);
+		if (f)
+			fclose(f);
+		kill(pid[r], SIGKILL);
+		waitpid(pid[r], NULL, 0);
+	}
+	return !left;
+}
+
+static void usage_exit(const char *why)
+{
+	fprintf(stderr, "readers: %s\nusage: readers [--seed N] [--cycles N] [--leave-out READER,...] (readers: ptdump, kcore, kpageflags, sysfs)\n",
+		why);
+	exit(KSFT_FAIL);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "cycles", required_argument, NULL, 'c' },
+		{ "leave-out", required_argument, NULL, 'l' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct kernel_health health;
+	struct cycle_tally t = { 0 };
+	struct mhp_prng prng;
+	pid_t pid[NR_READERS] = { 0 };
+	int hung[NR_READERS] = { 0 }, cycles = 8, o, have_seed = 0;
+	char val[32] = "";
+	uint64_t seed = 0;
+	const char *why, *leave_out = "";
+
+	while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (o) {
+		case 's':
+			if (mhp_parse_seed(optarg, &seed))
+				usage_exit("--seed wants a number (decimal or 0x hex)");
+			have_seed = 1;
+			break;
+		case 'c':
+			snprintf(val, sizeof(val), "%s", optarg);
+			break;
+		case 'l':
+			leave_out = optarg;
+			for (const char *w = leave_out; *w; w += strcspn(w, ",") + !!w[strcspn(w, ",")]) {
+				int known = 0;
+
+				for (int r = 0; r < NR_READERS; r++)
+					known |= strlen(reader_name[r]) == strcspn(w, ",") &&
+						 !strncmp(w, reader_name[r], strcspn(w, ","));
+				if (!known)
+					usage_exit("--leave-out names an unknown reader");
+			}
+			break;
+		default:
+			usage_exit("unknown option");
+		}
+	}
+	if (!*val)
+		cmdline_value("riscv_mhp.readers_cycles", val, sizeof(val));
+	if (*val) {
+		cycles = atoi(val);
+		if (cycles < 1 || cycles > 10000)
+			usage_exit("the cycles (--cycles, riscv_mhp.readers_cycles=) want 1..10000");
+	}
+	if (!have_seed) {
+		cmdline_value("riscv_mhp.seed", val, sizeof(val));
+		have_seed = *val && !mhp_parse_seed(val, &seed);
+	}
+	if (!have_seed) {
+		FILE *f = fopen("/dev/urandom", "r");
+
+		if (!f || fread(&seed, sizeof(seed), 1, f) != 1)
+			seed = time(NULL);
+		if (f)
+			fclose(f);
+	}
+
+	ksft_print_header();
+	why = mhp_require(MHP_NEED_DESTRUCTIVE | MHP_NEED_MODULE | MHP_NEED_HIDDEN, &env);
+	if (why)
+		ksft_exit_skip("%s\n", why);
+	for (int h = 0; h < env.nr_hidden; h++)
+		for (uint64_t a = env.hidden[h].start;
+		     a < env.hidden[h].start + env.hidden[h].size && nr_blocks < MAX_BLOCKS;
+		     a += env.block_size)
+			blocks[nr_blocks++] = a;
+	ksft_print_msg("seed 0x%016" PRIx64 ", %d cycles over %d hidden blocks; replay: readers --seed 0x%016" PRIx64 " --cycles %d\n",
+		       seed, cycles, nr_blocks, seed, cycles);
+	kmsg_note("readers seed 0x%016" PRIx64 ", %d cycles\n", seed, cycles);
+	mhp_prng_seed(&prng, seed);
+
+	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (sh == MAP_FAILED)
+		ksft_exit_fail_msg("mmap: %s (errno %d)\n", strerror(errno), errno);
+	ksft_set_plan(1 + NR_READERS + 1);
+	kernel_health_begin(&health);
+	for (int r = 0; r < NR_READERS; r++) {
+		sh->left_out[r] = mhp_listed(leave_out, reader_name[r]);
+		availability(r, sh->r[r].unavailable, sizeof(sh->r[r].unavailable));
+		if (sh->r[r].unavailable[0] || sh->left_out[r])
+			continue;
+		fflush(NULL);
+		pid[r] = fork();
+		if (pid[r] < 0)
+			ksft_exit_fail_msg("fork: %s (errno %d)\n", strerror(errno), errno);
+		if (!pid[r])
+			reader(r);
+	}
+	for (int c = 0; c < cycles; c++)
+		cycle(&prng, &t);
+	stop_readers(pid, hung);
+
+	ksft_test_result(!t.failed && t.removes > 0,
+			 "%d cycles: %d adds, %d removes (online_movable), %d failed%s%s\n",
+			 cycles, t.adds, t.removes, t.failed, t.failed ? ", first: " : "",
+			 t.first_failure);
+	for (int r = 0; r < NR_READERS; r++) {
+		struct reader_stat *s = &sh->r[r];
+
+		if (sh->left_out[r]) {
+			ksft_test_result_skip("%s: left out (--leave-out: a known bug of this kernel)\n",
+					      reader_name[r]);
+			continue;
+		}
+		if (s->unavailable[0]) {
+			ksft_test_result_skip("%s: %s\n", reader_name[r], s->unavailable);
+			continue;
+		}
+		char first[224] = "";
+
+		if (s->errors)
+			snprintf(first, sizeof(first), " (first: %s)", s->first_error);
+		ksft_test_result(!hung[r] && !s->errors && s->passes > 0 && s->raced > 0,
+				 "%s: %" PRIu64 " passes, %" PRIu64 " across a removal, %" PRIu64 " bytes, %" PRIu64 " errors%s%s\n",
+				 reader_name[r], s->passes, s->raced, s->bytes, s->errors,
+				 first, hung[r] ? "; hung after stop" : "");
+	}
+	ksft_test_result(kernel_health_end(&health) <= 0, "kernel health\n");
+	mhp_module_unload();
+	ksft_finished();
+}
