@@ -26,7 +26,7 @@ ccache perl python3 xz-utils zstd device-tree-compiler libfdt-dev
 python3-yaml libjson-c-dev libcmocka-dev pkgconf mmdebstrap arch-test debootstrap dpkg-dev
 libglib2.0-dev libpixman-1-dev zlib1g-dev ninja-build python3-venv gnuplot-nox"
 PKGS_BPO="qemu-system-riscv qemu-user-static opensbi meson python3-pycotap"
-PKGS_TRIXIE="virtme-ng"
+PKGS_TRIXIE="virtme-ng qemu-efi-riscv64"
 
 changed=0
 

@@ -1,7 +1,8 @@
 #!/bin/sh
 # Build qemu-system-riscv64 from Debian's qemu 10.0.2 source with our
 # patches (qemu/patches/series): riscv virt with virtio-mem-pci and
-# virtio-pmem-pci.
+# virtio-pmem-pci, and for ACPI guests (EDK2) an ACPI GED with memory
+# hotplug, pc-dimm hot(un)plug and per-device SRAT affinity.
 #
 #   qemu/build.sh            build (or reuse) and print the binary's path
 #
@@ -117,6 +118,8 @@ mkdir -p "$DEST/bin"
 cp "$DEST/obj/qemu-system-riscv64" "$BIN"
 "$BIN" -M virt -device help 2>/dev/null | grep -q '"virtio-mem-pci"' ||
 	die "$BIN has no virtio-mem-pci"
+"$BIN" -M virt -device help 2>/dev/null | grep -q '"pc-dimm"' ||
+	die "$BIN has no pc-dimm"
 rm -rf "$DEST/obj"
 touch "$DEST/.done"
 ln -sfn "$DEST/bin" "$OUT/bin"
