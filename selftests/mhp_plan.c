@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "mhp_plan.h"
 #include "mhp_prng.h"
@@ -147,4 +148,16 @@ void mhp_plan_free(struct mhp_plan *p)
 	free(p->ops);
 	p->ops = NULL;
 	p->n = 0;
+}
+
+uint64_t mhp_fresh_seed(void)
+{
+	FILE *f = fopen("/dev/urandom", "r");
+	uint64_t seed;
+
+	if (!f || fread(&seed, sizeof(seed), 1, f) != 1)
+		seed = time(NULL);
+	if (f)
+		fclose(f);
+	return seed;
 }

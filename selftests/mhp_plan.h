@@ -60,5 +60,7 @@ int mhp_plan_subset(struct mhp_plan *dst, const struct mhp_plan *src,
 void mhp_plan_free(struct mhp_plan *p);
 /* Parses a seed (decimal or 0x hex, the whole string): 0 or -EINVAL. */
 int mhp_parse_seed(const char *s, uint64_t *seed);
+/* A seed to explore with when none is given (/dev/urandom, else the time). */
+uint64_t mhp_fresh_seed(void);
 
 #endif /* MHP_PLAN_H */

@@ -396,14 +396,8 @@ static void make_plan(int argc, char **argv, struct mhp_plan *plan, const char *
 		fclose(f);
 		return;
 	}
-	if (!have_seed) {	/* explore, but say what was explored */
-		FILE *f = fopen("/dev/urandom", "r");
-
-		if (!f || fread(&seed, sizeof(seed), 1, f) != 1)
-			seed = time(NULL);
-		if (f)
-			fclose(f);
-	}
+	if (!have_seed)	/* explore, but say what was explored */
+		seed = mhp_fresh_seed();
 	for (unsigned int k = 0; k < NR_KINDS; k++)
 		w[k] = (struct mhp_op_weight){ "guest", kinds[k].name, kinds[k].weight };
 	if (mhp_plan_generate(plan, seed, nops, 0, w, NR_KINDS))

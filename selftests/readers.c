@@ -423,14 +423,8 @@ int main(int argc, char **argv)
 		cmdline_value("riscv_mhp.seed", val, sizeof(val));
 		have_seed = *val && !mhp_parse_seed(val, &seed);
 	}
-	if (!have_seed) {
-		FILE *f = fopen("/dev/urandom", "r");
-
-		if (!f || fread(&seed, sizeof(seed), 1, f) != 1)
-			seed = time(NULL);
-		if (f)
-			fclose(f);
-	}
+	if (!have_seed)
+		seed = mhp_fresh_seed();
 
 	ksft_print_header();
 	why = mhp_require(MHP_NEED_DESTRUCTIVE | MHP_NEED_MODULE | MHP_NEED_HIDDEN, &env);
