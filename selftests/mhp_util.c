@@ -611,8 +611,7 @@ static int pfn_readable(const char *file, uint64_t pfn)
 	return n < 0 ? -1 : n == sizeof(v);
 }
 
-/* the pfn-indexed interfaces, one u64 per pfn */
-static const char *const pfn_files[] = { "/proc/kpageflags", "/proc/kpagecount" };
+const char *const mhp_pfn_files[MHP_PFN_FILES] = { "/proc/kpageflags", "/proc/kpagecount" };
 
 /* the kernel-internal bits kpageflags shows too (linux/kernel-page-flags.h) */
 #ifndef KPF_RESERVED
@@ -624,8 +623,8 @@ int page_census(uint64_t start, uint64_t size, char *buf, size_t sz)
 	uint64_t pfn = start / getpagesize(), n = size / getpagesize();
 	long slab = 0, buddy = 0, lru = 0, pgtable = 0, reserved = 0, other = 0;
 	long unref = 0, absent = 0;
-	int ff = open(pfn_files[0], O_RDONLY);
-	int fc = open(pfn_files[1], O_RDONLY);
+	int ff = open(mhp_pfn_files[0], O_RDONLY);
+	int fc = open(mhp_pfn_files[1], O_RDONLY);
 	int rc = 0;
 
 	if (ff < 0 || fc < 0) {
@@ -680,9 +679,9 @@ int pfn_interfaces_miss(char *why, size_t sz)
 
 		if (!block_state_is(ids[i], "online"))
 			continue;
-		for (int f = 0; f < 2; f++) {
+		for (int f = 0; f < MHP_PFN_FILES; f++) {
 			for (int e = 0; e < 2; e++) {
-				int r = pfn_readable(pfn_files[f], pfn[e]);
+				int r = pfn_readable(mhp_pfn_files[f], pfn[e]);
 
 				if (r < 0) {
 					free(ids);
@@ -690,7 +689,7 @@ int pfn_interfaces_miss(char *why, size_t sz)
 				}
 				if (!r && !missed++ && !miss)
 					snprintf(why, sz, "%s has no entry for pfn %#llx of online memory%d",
-						 pfn_files[f], (unsigned long long)pfn[e], ids[i]);
+						 mhp_pfn_files[f], (unsigned long long)pfn[e], ids[i]);
 			}
 		}
 		miss += missed > 0;

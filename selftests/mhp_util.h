@@ -93,6 +93,10 @@ int64_t system_ram_bytes(uint64_t start, uint64_t len);
  */
 int64_t iomem_bytes(uint64_t start, uint64_t len, const char *name);
 
+/* The pfn-indexed interfaces, one u64 per pfn: kpageflags, kpagecount. */
+#define MHP_PFN_FILES	2
+extern const char *const mhp_pfn_files[MHP_PFN_FILES];
+
 /*
  * The pfn-indexed interfaces (/proc/kpageflags, /proc/kpagecount) must
  * answer for every page of every online block: how many online blocks

@@ -35,7 +35,6 @@
  *  - the kernel logs nothing new: a reader on freed page tables or memmap
  *    is a KASAN report or an oops on the console.
  */
-#include <dirent.h>
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -82,7 +81,7 @@ struct shared {
 
 static struct shared *sh;
 static struct mhp_env env;
-static uint64_t blocks[MAX_BLOCKS];	/* start of every hidden block */
+static struct mem_range blocks[MAX_BLOCKS];	/* every hidden block, its node */
 static int nr_blocks;
 static char buf[CHUNK];
 
@@ -171,19 +170,19 @@ static void pass_kcore(struct reader_stat *s)
 
 static void pass_kpage(struct reader_stat *s)
 {
-	static const char *const files[] = { "/proc/kpageflags", "/proc/kpagecount" };
 	long psz = sysconf(_SC_PAGESIZE);
 
-	for (unsigned int f = 0; f < 2; f++) {
-		int fd = open(files[f], O_RDONLY);
+	for (unsigned int f = 0; f < MHP_PFN_FILES; f++) {
+		int fd = open(mhp_pfn_files[f], O_RDONLY);
 
 		if (fd < 0) {
-			reader_error(s, files[f], errno);
+			reader_error(s, mhp_pfn_files[f], errno);
 			continue;
 		}
 		for (int b = 0; b < nr_blocks; b++)
 			for (uint64_t off = 0; off < env.block_size / psz * 8; off += CHUNK)
-				sample(s, fd, blocks[b] / psz * 8 + off, CHUNK, files[f]);
+				sample(s, fd, blocks[b].start / psz * 8 + off, CHUNK,
+				       mhp_pfn_files[f]);
 		close(fd);
 	}
 }
@@ -192,29 +191,26 @@ static void pass_kpage(struct reader_stat *s)
 static void pass_sysfs(struct reader_stat *s)
 {
 	static const char *const attrs[] = { "state", "valid_zones", "phys_device" };
-	DIR *d = opendir(SYSFS_MEMORY);
-	struct dirent *e;
-	char path[128], val[256];
+	int *ids, n = memory_block_ids(&ids);
+	char what[64], val[256];
 
-	if (!d) {
+	if (n < 0) {
 		reader_error(s, "opendir " SYSFS_MEMORY, errno);
 		return;
 	}
-	while ((e = readdir(d))) {
-		if (strncmp(e->d_name, "memory", 6) || !strchr("0123456789", e->d_name[6]))
-			continue;
+	for (int i = 0; i < n; i++) {
 		for (unsigned int a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
-			int rc;
+			int rc = block_attr(ids[i], attrs[a], val, sizeof(val));
 
-			snprintf(path, sizeof(path), SYSFS_MEMORY "/%.24s/%s", e->d_name, attrs[a]);
-			rc = read_str(path, val, sizeof(val));
-			if (!rc)
+			if (!rc) {
 				s->bytes += strlen(val);
-			else if (rc != -ENOENT && rc != -ENODEV)
-				reader_error(s, path, -rc);
+			} else if (rc != -ENOENT && rc != -ENODEV) {
+				snprintf(what, sizeof(what), "memory%d/%s", ids[i], attrs[a]);
+				reader_error(s, what, -rc);
+			}
 		}
 	}
-	closedir(d);
+	free(ids);
 }
 
 static void (*const pass_fn[NR_READERS])(struct reader_stat *) = {
@@ -287,18 +283,14 @@ static void cycle(struct mhp_prng *p, struct cycle_tally *t)
 		pick[j] = tmp;
 	}
 	for (int i = 0; i < n; i++) {
-		struct mem_range r = { blocks[pick[i]], env.block_size, 0 };
+		const struct mem_range *r = &blocks[pick[i]];
 		const char *step;
 		int rc;
 
-		for (int h = 0; h < env.nr_hidden; h++)
-			if (r.start >= env.hidden[h].start &&
-			    r.start < env.hidden[h].start + env.hidden[h].size)
-				r.node = env.hidden[h].node;
-		rc = mhp_add_online(&env, &r, r.node, "online_movable", &step);
+		rc = mhp_add_online(&env, r, r->node, "online_movable", &step);
 		t->adds++;
 		if (rc)
-			step_failed(t, step, r.start, rc);
+			step_failed(t, step, r->start, rc);
 		if (!rc || !strcmp(step, "online_movable"))
 			added[nr_added++] = pick[i];
 	}
@@ -312,11 +304,11 @@ static void cycle(struct mhp_prng *p, struct cycle_tally *t)
 		int rc;
 
 		sh->gen++;
-		rc = mhp_remove(blocks[added[i]], env.block_size);
+		rc = mhp_remove(blocks[added[i]].start, blocks[added[i]].size);
 		sh->gen++;
 		t->removes++;
 		if (rc)
-			step_failed(t, "remove", blocks[added[i]], rc);
+			step_failed(t, "remove", blocks[added[i]].start, rc);
 	}
 }
 
@@ -434,7 +426,8 @@ int main(int argc, char **argv)
 		for (uint64_t a = env.hidden[h].start;
 		     a < env.hidden[h].start + env.hidden[h].size && nr_blocks < MAX_BLOCKS;
 		     a += env.block_size)
-			blocks[nr_blocks++] = a;
+			blocks[nr_blocks++] = (struct mem_range){ a, env.block_size,
+								 env.hidden[h].node };
 	ksft_print_msg("seed 0x%016" PRIx64 ", %d cycles over %d hidden blocks; replay: readers --seed 0x%016" PRIx64 " --cycles %d\n",
 		       seed, cycles, nr_blocks, seed, cycles);
 	kmsg_note("readers seed 0x%016" PRIx64 ", %d cycles\n", seed, cycles);
