@@ -106,7 +106,7 @@ STRESS_HOST_SRC := stress/host.c stress/plan.c stress/qmp.c stress/triage.c \
 	ci/src/registry.c
 STRESS_AGENT_SRC := stress/agent.c stress/guest_ops.c stress/bench.c \
 	stress/plan.c selftests/mhp_plan.c selftests/mhp_util.c \
-	selftests/mhp_module.c selftests/mhp_hmm.c
+	selftests/mhp_module.c selftests/mhp_hmm.c selftests/mhp_readers.c
 STRESS_KSRC := $(BUILD)/src/linux-source-6.12
 
 $(HOST)/mhp-stress: $(STRESS_HOST_SRC) $(wildcard stress/*.h selftests/*.h)

@@ -9,13 +9,8 @@
  *   cycles riscv_mhp.readers_cycles=, default 8; a reader left out is a
  *   known bug of this kernel, see kernel/bugs/)
  *
- * One process per reader loops over what it reads until told to stop:
- *   ptdump     /sys/kernel/debug/kernel_page_tables, to the end
- *   kcore      /proc/kcore: the ELF header, then the start, middle and end
- *              of every PT_LOAD segment (hot-added RAM and its vmemmap
- *              come and go as segments)
- *   kpageflags /proc/kpageflags and /proc/kpagecount over the hidden RAM
- *   sysfs      every memory block's state, valid_zones, phys_device
+ * One process per reader (ptdump, kcore, kpageflags over the hidden RAM,
+ * sysfs: see mhp_readers.h) loops over what it reads until told to stop,
  * while this process, for each of the seed's cycles, hot-adds a few
  * hidden blocks (the seed picks which and in what order), onlines them
  * movable, and offlines and removes them again.
@@ -35,7 +30,6 @@
  *  - the kernel logs nothing new: a reader on freed page tables or memmap
  *    is a KASAN report or an oops on the console.
  */
-#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -53,200 +47,39 @@
 #include "mhp_module.h"
 #include "mhp_plan.h"
 #include "mhp_prng.h"
+#include "mhp_readers.h"
 #include "mhp_util.h"
 
-#define PTDUMP		"/sys/kernel/debug/kernel_page_tables"
 #define STOP_DEADLINE_S	30
 #define MAX_BLOCKS	64
-#define CHUNK		(64 << 10)
-
-enum { R_PTDUMP, R_KCORE, R_KPAGE, R_SYSFS, NR_READERS };
-static const char *const reader_name[NR_READERS] = {
-	"ptdump", "kcore", "kpageflags", "sysfs",
-};
-
-struct reader_stat {
-	uint64_t passes, raced, bytes, errors;
-	char first_error[200];
-	char unavailable[96];	/* why the reader cannot run here */
-};
 
 /* Shared with the readers (MAP_SHARED): the parent writes gen and stop. */
 struct shared {
 	volatile uint64_t gen;	/* odd while a removal runs */
 	volatile int stop;
-	struct reader_stat r[NR_READERS];
-	int left_out[NR_READERS];
+	struct mhp_reader_stat r[MHP_NR_READERS];
+	int left_out[MHP_NR_READERS];
 };
 
 static struct shared *sh;
 static struct mhp_env env;
 static struct mem_range blocks[MAX_BLOCKS];	/* every hidden block, its node */
 static int nr_blocks;
-static char buf[CHUNK];
-
-static void reader_error(struct reader_stat *s, const char *what, int err)
-{
-	if (!s->errors++)
-		snprintf(s->first_error, sizeof(s->first_error), "%s: %s (errno %d)",
-			 what, strerror(err), err);
-}
-
-/* Read fd from offset 0 to its end: 0, or -errno. */
-static int read_to_end(int fd, uint64_t *bytes)
-{
-	ssize_t n;
-
-	while ((n = read(fd, buf, sizeof(buf))) > 0)
-		*bytes += n;
-	return n < 0 ? -errno : 0;
-}
-
-static void pass_ptdump(struct reader_stat *s)
-{
-	int fd = open(PTDUMP, O_RDONLY), rc;
-
-	if (fd < 0) {
-		reader_error(s, "open " PTDUMP, errno);
-		return;
-	}
-	rc = read_to_end(fd, &s->bytes);
-	if (rc)
-		reader_error(s, "read " PTDUMP, -rc);
-	close(fd);
-}
-
-/* pread that tells a failure (reported) from a short read (allowed). */
-static void sample(struct reader_stat *s, int fd, uint64_t off, size_t len, const char *what)
-{
-	ssize_t n = pread(fd, buf, len, off);
-	char msg[96];
-
-	if (n < 0) {
-		snprintf(msg, sizeof(msg), "%s at offset %#" PRIx64, what, off);
-		reader_error(s, msg, errno);
-	} else {
-		s->bytes += n;
-	}
-}
-
-static void pass_kcore(struct reader_stat *s)
-{
-	int fd = open("/proc/kcore", O_RDONLY);
-	Elf64_Ehdr eh;
-	Elf64_Phdr *ph;
-
-	if (fd < 0) {
-		reader_error(s, "open /proc/kcore", errno);
-		return;
-	}
-	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
-	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_phentsize != sizeof(*ph) ||
-	    eh.e_phnum > 4096) {
-		reader_error(s, "/proc/kcore: no ELF header", EINVAL);
-		close(fd);
-		return;
-	}
-	ph = calloc(eh.e_phnum, sizeof(*ph));
-	if (!ph || pread(fd, ph, eh.e_phnum * sizeof(*ph), eh.e_phoff) !=
-	    (ssize_t)(eh.e_phnum * sizeof(*ph))) {
-		reader_error(s, "/proc/kcore: program headers", ph ? EIO : ENOMEM);
-		free(ph);
-		close(fd);
-		return;
-	}
-	for (int i = 0; i < eh.e_phnum; i++) {
-		uint64_t len = ph[i].p_filesz, page = 4096;
-
-		if (ph[i].p_type != PT_LOAD || len < page)
-			continue;
-		sample(s, fd, ph[i].p_offset, page, "kcore segment start");
-		sample(s, fd, ph[i].p_offset + (len / 2 & ~(page - 1)), page, "kcore segment middle");
-		sample(s, fd, ph[i].p_offset + len - page, page, "kcore segment end");
-	}
-	free(ph);
-	close(fd);
-}
-
-static void pass_kpage(struct reader_stat *s)
-{
-	long psz = sysconf(_SC_PAGESIZE);
-
-	for (unsigned int f = 0; f < MHP_PFN_FILES; f++) {
-		int fd = open(mhp_pfn_files[f], O_RDONLY);
-
-		if (fd < 0) {
-			reader_error(s, mhp_pfn_files[f], errno);
-			continue;
-		}
-		for (int b = 0; b < nr_blocks; b++)
-			for (uint64_t off = 0; off < env.block_size / psz * 8; off += CHUNK)
-				sample(s, fd, blocks[b].start / psz * 8 + off, CHUNK,
-				       mhp_pfn_files[f]);
-		close(fd);
-	}
-}
-
-/* A block's sysfs file may vanish under the reader: ENOENT, ENODEV. */
-static void pass_sysfs(struct reader_stat *s)
-{
-	static const char *const attrs[] = { "state", "valid_zones", "phys_device" };
-	int *ids, n = memory_block_ids(&ids);
-	char what[64], val[256];
-
-	if (n < 0) {
-		reader_error(s, "opendir " SYSFS_MEMORY, errno);
-		return;
-	}
-	for (int i = 0; i < n; i++) {
-		for (unsigned int a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
-			int rc = block_attr(ids[i], attrs[a], val, sizeof(val));
-
-			if (!rc) {
-				s->bytes += strlen(val);
-			} else if (rc != -ENOENT && rc != -ENODEV) {
-				snprintf(what, sizeof(what), "memory%d/%s", ids[i], attrs[a]);
-				reader_error(s, what, -rc);
-			}
-		}
-	}
-	free(ids);
-}
-
-static void (*const pass_fn[NR_READERS])(struct reader_stat *) = {
-	pass_ptdump, pass_kcore, pass_kpage, pass_sysfs,
-};
 
 static void reader(int r)
 {
-	struct reader_stat *s = &sh->r[r];
+	struct mhp_reader_stat *s = &sh->r[r];
 
 	while (!sh->stop) {
 		uint64_t g0 = sh->gen, g1;
 
-		pass_fn[r](s);
+		mhp_reader_pass(r, s, blocks, nr_blocks);
 		g1 = sh->gen;
 		s->passes++;
 		if (g0 != g1 || (g0 & 1))
 			s->raced++;
 	}
 	_exit(0);
-}
-
-/* Why reader r cannot run in this kernel ("" when it can). */
-static void availability(int r, char *why, size_t sz)
-{
-	static const char *const file[NR_READERS] = {
-		PTDUMP, "/proc/kcore", "/proc/kpageflags", SYSFS_MEMORY,
-	};
-	static const char *const option[NR_READERS] = {
-		"PTDUMP_DEBUGFS", "PROC_KCORE", "PROC_PAGE_MONITOR", "MEMORY_HOTPLUG",
-	};
-
-	*why = 0;
-	if (access(file[r], R_OK))
-		snprintf(why, sz, "%s: %s (CONFIG_%s %s)", file[r], strerror(errno),
-			 option[r], kconfig_enabled(option[r]) > 0 ? "set" : "not set");
 }
 
 struct cycle_tally {
@@ -319,10 +152,10 @@ static int stop_readers(pid_t *pid, int *hung)
 	int left = 0;
 
 	sh->stop = 1;
-	for (int r = 0; r < NR_READERS; r++)
+	for (int r = 0; r < MHP_NR_READERS; r++)
 		left += pid[r] > 0;
 	while (left && time(NULL) < end) {
-		for (int r = 0; r < NR_READERS; r++)
+		for (int r = 0; r < MHP_NR_READERS; r++)
 			if (pid[r] > 0 && waitpid(pid[r], NULL, WNOHANG) == pid[r]) {
 				pid[r] = 0;
 				left--;
@@ -330,7 +163,7 @@ static int stop_readers(pid_t *pid, int *hung)
 		if (left)
 			usleep(100000);
 	}
-	for (int r = 0; r < NR_READERS; r++) {
+	for (int r = 0; r < MHP_NR_READERS; r++) {
 		char path[64], line[256];
 		FILE *f;
 
@@ -338,7 +171,7 @@ static int stop_readers(pid_t *pid, int *hung)
 		if (!hung[r])
 			continue;
 		ksft_print_msg("%s reader (pid %d) still running %ds after stop: hung in the kernel?\n",
-			       reader_name[r], pid[r], STOP_DEADLINE_S);
+			       mhp_reader_name[r], pid[r], STOP_DEADLINE_S);
 		snprintf(path, sizeof(path), "/proc/%d/wchan", pid[r]);
 		if (!read_str(path, line, sizeof(line)))
 			ksft_print_msg("  wchan: %s\n", line);
@@ -372,8 +205,8 @@ int main(int argc, char **argv)
 	struct kernel_health health;
 	struct cycle_tally t = { 0 };
 	struct mhp_prng prng;
-	pid_t pid[NR_READERS] = { 0 };
-	int hung[NR_READERS] = { 0 }, cycles = 8, o, have_seed = 0;
+	pid_t pid[MHP_NR_READERS] = { 0 };
+	int hung[MHP_NR_READERS] = { 0 }, cycles = 8, o, have_seed = 0;
 	char val[32] = "";
 	uint64_t seed = 0;
 	const char *why, *leave_out = "";
@@ -390,15 +223,9 @@ int main(int argc, char **argv)
 			break;
 		case 'l':
 			leave_out = optarg;
-			for (const char *w = leave_out; *w; w += strcspn(w, ",") + !!w[strcspn(w, ",")]) {
-				int known = 0;
-
-				for (int r = 0; r < NR_READERS; r++)
-					known |= strlen(reader_name[r]) == strcspn(w, ",") &&
-						 !strncmp(w, reader_name[r], strcspn(w, ","));
-				if (!known)
+			for (const char *w = leave_out; *w; w += strcspn(w, ",") + !!w[strcspn(w, ",")])
+				if (mhp_reader_find(w, strcspn(w, ",")) < 0)
 					usage_exit("--leave-out names an unknown reader");
-			}
 			break;
 		default:
 			usage_exit("unknown option");
@@ -436,11 +263,11 @@ int main(int argc, char **argv)
 	sh = mmap(NULL, sizeof(*sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	if (sh == MAP_FAILED)
 		ksft_exit_fail_msg("mmap: %s (errno %d)\n", strerror(errno), errno);
-	ksft_set_plan(1 + NR_READERS + 1);
+	ksft_set_plan(1 + MHP_NR_READERS + 1);
 	kernel_health_begin(&health);
-	for (int r = 0; r < NR_READERS; r++) {
-		sh->left_out[r] = mhp_listed(leave_out, reader_name[r]);
-		availability(r, sh->r[r].unavailable, sizeof(sh->r[r].unavailable));
+	for (int r = 0; r < MHP_NR_READERS; r++) {
+		sh->left_out[r] = mhp_listed(leave_out, mhp_reader_name[r]);
+		mhp_reader_unavailable(r, sh->r[r].unavailable, sizeof(sh->r[r].unavailable));
 		if (sh->r[r].unavailable[0] || sh->left_out[r])
 			continue;
 		fflush(NULL);
@@ -458,16 +285,16 @@ int main(int argc, char **argv)
 			 "%d cycles: %d adds, %d removes (online_movable), %d failed%s%s\n",
 			 cycles, t.adds, t.removes, t.failed, t.failed ? ", first: " : "",
 			 t.first_failure);
-	for (int r = 0; r < NR_READERS; r++) {
-		struct reader_stat *s = &sh->r[r];
+	for (int r = 0; r < MHP_NR_READERS; r++) {
+		struct mhp_reader_stat *s = &sh->r[r];
 
 		if (sh->left_out[r]) {
 			ksft_test_result_skip("%s: left out (--leave-out: a known bug of this kernel)\n",
-					      reader_name[r]);
+					      mhp_reader_name[r]);
 			continue;
 		}
 		if (s->unavailable[0]) {
-			ksft_test_result_skip("%s: %s\n", reader_name[r], s->unavailable);
+			ksft_test_result_skip("%s: %s\n", mhp_reader_name[r], s->unavailable);
 			continue;
 		}
 		char first[224] = "";
@@ -476,7 +303,7 @@ int main(int argc, char **argv)
 			snprintf(first, sizeof(first), " (first: %s)", s->first_error);
 		ksft_test_result(!hung[r] && !s->errors && s->passes > 0 && s->raced > 0,
 				 "%s: %" PRIu64 " passes, %" PRIu64 " across a removal, %" PRIu64 " bytes, %" PRIu64 " errors%s%s\n",
-				 reader_name[r], s->passes, s->raced, s->bytes, s->errors,
+				 mhp_reader_name[r], s->passes, s->raced, s->bytes, s->errors,
 				 first, hung[r] ? "; hung after stop" : "");
 	}
 	ksft_test_result(kernel_health_end(&health) <= 0, "kernel health\n");

@@ -9,15 +9,18 @@
  *   mhp-agent PLAN          run the plan's guest ops
  *   mhp-agent --bench SECS  per-op latencies (stress/bench)
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -43,23 +46,51 @@ static int64_t now_ms(void)
 }
 
 /* One console line in one write(): lines of concurrent actors never mix. */
-static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void emit(const char *fmt, ...)
+static void vemit(const char *prefix, const char *fmt, va_list ap)
 {
-	char buf[512];
-	va_list ap;
-	int n;
+	char buf[1024];
+	int n = snprintf(buf, sizeof(buf), "%s", prefix), m;
 
-	va_start(ap, fmt);
-	n = vsnprintf(buf, sizeof(buf) - 1, fmt, ap);
-	va_end(ap);
-	if (n < 0)
+	m = vsnprintf(buf + n, sizeof(buf) - n - 1, fmt, ap);
+	if (m < 0)
 		return;
+	n += m;
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
 	if (write(1, buf, n) < 0)
 		_exit(3);
+}
+
+static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void emit(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vemit("", fmt, ap);
+	va_end(ap);
+}
+
+static int actor_fails;	/* agent_fail() lines of this actor process */
+
+void agent_note(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vemit(STRESS_MARK, fmt, ap);
+	va_end(ap);
+}
+
+void agent_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vemit(STRESS_MARK_FAIL, fmt, ap);
+	va_end(ap);
+	actor_fails++;
 }
 
 static const char *errname(int rc)
@@ -78,24 +109,174 @@ static void on_alarm(int sig)
 	(void)sig;	/* interrupts a hung sysfs write: it returns EINTR */
 }
 
-/* Run one op; 1 if it failed (unexpected errno or broken invariant). */
-static int run_op(const struct mhp_op *op)
+/*
+ * The op watchdog, one thread per actor process. An op still in its
+ * action AGENT_OP_TIMEOUT seconds after it began is a hang, whatever it
+ * returns then: the thread notes where the actor sleeps in the kernel
+ * (wchan, stack) and interrupts it with SIGALRM, which ends an
+ * interruptible wait (an offline retrying forever returns EINTR). If the
+ * actor is still there AGENT_STUCK_S later (an uninterruptible wait), the
+ * thread reports it itself: the actor cannot.
+ */
+#define AGENT_STUCK_S	30
+static struct {
+	pthread_mutex_t lock;
+	pthread_t actor;
+	pid_t tid;
+	int64_t begun;		/* ms; 0: no op in its action */
+	int fired, reported;
+	char op[300];		/* "op N actor kind desc", for the stuck report */
+	char where[600];	/* wchan and stack when it fired */
+} wd = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+/* "wchan W; stack a <- b <- c" of the task whose /proc directory is dir. */
+static void task_where(const char *dir, char *out, size_t sz)
+{
+	char p[64], line[256], w[64] = "";
+	size_t n;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/wchan", dir);
+	read_str(p, w, sizeof(w));
+	n = snprintf(out, sz, "wchan %s; stack", w[0] ? w : "0");
+	snprintf(p, sizeof(p), "%s/stack", dir);
+	f = fopen(p, "r");
+	for (int i = 0; f && i < 12 && fgets(line, sizeof(line), f) && n < sz; i++) {
+		char *sym = strstr(line, "] ");
+
+		if (!sym)
+			continue;
+		sym += 2;
+		sym[strcspn(sym, "+\n")] = '\0';
+		n += snprintf(out + n, sz - n, "%s%s", i ? " <- " : " ", sym);
+	}
+	if (f)
+		fclose(f);
+	else if (n < sz)
+		snprintf(out + n, sz - n, " unreadable (%s)", strerror(errno));
+}
+
+/*
+ * Where the actor (thread tid) sleeps in the kernel, and its first child
+ * if it has one (a command the op waits for: ndctl, daxctl).
+ */
+static void where_is(pid_t tid, char *out, size_t sz)
+{
+	char p[64], line[256], comm[32];
+	struct dirent *e;
+	size_t n;
+	int ppid;
+	FILE *f;
+	DIR *d;
+
+	snprintf(p, sizeof(p), "/proc/self/task/%d", tid);
+	task_where(p, out, sz);
+	n = strlen(out);
+	d = opendir("/proc");
+	while (d && (e = readdir(d)) && n + 64 < sz) {
+		int pid = atoi(e->d_name);
+
+		if (pid <= 0)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+		f = fopen(p, "r");
+		if (!f)
+			continue;
+		if (!fgets(line, sizeof(line), f) ||
+		    sscanf(line, "%*d (%31[^)]) %*c %d", comm, &ppid) != 2)
+			ppid = 0;
+		fclose(f);
+		if (ppid != getpid())
+			continue;
+		n += snprintf(out + n, sz - n, "; its child %d (%s): ", pid, comm);
+		snprintf(p, sizeof(p), "/proc/%d", pid);
+		task_where(p, out + n, sz - n);
+		break;
+	}
+	if (d)
+		closedir(d);
+}
+
+static void *watchdog(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		int64_t t;
+
+		usleep(500 * 1000);
+		t = now_ms();
+		pthread_mutex_lock(&wd.lock);
+		if (wd.begun && !wd.fired && t - wd.begun > AGENT_OP_TIMEOUT * 1000) {
+			where_is(wd.tid, wd.where, sizeof(wd.where));
+			wd.fired = 1;
+			pthread_kill(wd.actor, SIGALRM);
+		} else if (wd.begun && wd.fired && !wd.reported &&
+			   t - wd.begun > (AGENT_OP_TIMEOUT + AGENT_STUCK_S) * 1000) {
+			char now[600];
+
+			where_is(wd.tid, now, sizeof(now));
+			agent_fail("%s: hang: still in the kernel %ds after SIGALRM; %s",
+				   wd.op, AGENT_STUCK_S, now);
+			wd.reported = 1;
+		}
+		pthread_mutex_unlock(&wd.lock);
+	}
+	return NULL;
+}
+
+static void watchdog_start(void)
+{
+	pthread_t th;
+
+	wd.actor = pthread_self();
+	wd.tid = syscall(SYS_gettid);
+	if (pthread_create(&th, NULL, watchdog, NULL))
+		agent_fail("agent: no op watchdog: %s", strerror(errno));
+}
+
+/* An op enters its action. */
+static void watchdog_arm(const struct mhp_op *op, const char *desc)
+{
+	pthread_mutex_lock(&wd.lock);
+	snprintf(wd.op, sizeof(wd.op), "op %u %s %s %s", op->idx, op->actor,
+		 op->kind, desc);
+	wd.fired = wd.reported = 0;
+	wd.begun = now_ms();
+	pthread_mutex_unlock(&wd.lock);
+}
+
+/* It left: 1 (and where it was) if it ran past its deadline. */
+static int watchdog_disarm(char *where, size_t sz)
+{
+	int fired;
+
+	pthread_mutex_lock(&wd.lock);
+	wd.begun = 0;
+	fired = wd.fired;
+	if (fired)
+		snprintf(where, sz, "%s", wd.where);
+	pthread_mutex_unlock(&wd.lock);
+	return fired;
+}
+
+/* Run one op; a failure (hang, unexpected errno, broken invariant) is an agent_fail(). */
+static void run_op(const struct mhp_op *op)
 {
 	const struct gop *g = gop_find(op->kind);
 	struct target t = { .block = -1, .node = -1, .lock_fd = -1 };
 	const char *why, *bad = NULL;
+	char where[600];
 	int64_t t0;
-	int rc, expected = 0;
+	int rc, expected = 0, hung;
 
 	if (!g) {
-		emit(STRESS_MARK_FAIL "op %u %s %s: unknown op kind", op->idx,
-		     op->actor, op->kind);
-		return 1;
+		agent_fail("op %u %s %s: unknown op kind", op->idx, op->actor, op->kind);
+		return;
 	}
 	if (stress_kind_listed(excluded, op->kind)) {
 		emit(STRESS_MARK_OP "%u %s %s skip: excluded (" EXCLUDE_KEY "=%s)",
 		     op->idx, op->actor, op->kind, excluded);
-		return 0;
+		return;
 	}
 	why = g->pre(&t, op->r);
 	if (why) {
@@ -104,35 +285,41 @@ static int run_op(const struct mhp_op *op)
 		goto out;
 	}
 	t0 = now_ms();
-	alarm(AGENT_OP_TIMEOUT);
+	watchdog_arm(op, t.desc);
 	rc = g->act(&t);
-	alarm(0);
+	hung = watchdog_disarm(where, sizeof(where));
 	if (!rc)
 		expected = 1;
 	for (const int *e = g->ok; *e && !expected; e++)
 		expected = (-rc == *e);
-	if (!expected)
+	/* past the deadline: a hang, unless documented to retry until a signal */
+	if (hung && t.may_retry && rc == -EINTR)
+		expected = 1;
+	else if (hung)
+		bad = "hang: no return within the op deadline";
+	else if (!expected)
 		bad = "unexpected errno";
 	else if (g->inv)
 		bad = g->inv(&t, rc);
 	emit(STRESS_MARK_OP "%u %s %s %s rc=%s ms=%" PRId64 " %s", op->idx,
 	     op->actor, op->kind, t.desc, errname(rc), now_ms() - t0,
 	     bad ? "FAIL" : rc ? "expected" : "ok");
-	if (bad)
-		emit(STRESS_MARK_FAIL "op %u %s %s %s: %s (rc=%s)", op->idx,
-		     op->actor, op->kind, t.desc, bad, errname(rc));
+	if (hung && bad)
+		agent_fail("op %u %s %s %s: %s (%ds; rc=%s); %s", op->idx, op->actor,
+			   op->kind, t.desc, bad, AGENT_OP_TIMEOUT, errname(rc), where);
+	else if (bad)
+		agent_fail("op %u %s %s %s: %s (rc=%s)", op->idx,
+			   op->actor, op->kind, t.desc, bad, errname(rc));
 out:
 	if (t.lock_fd >= 0)
 		close(t.lock_fd);
-	return bad != NULL;
 }
 
 /* One actor: its ops in plan order, each no earlier than planned. */
 static int run_actor(const struct mhp_plan *p, const char *actor, int64_t t0,
 		     int64_t hard_end)
 {
-	int fails = 0;
-
+	watchdog_start();
 	for (unsigned int i = 0; i < p->n; i++) {
 		const struct mhp_op *op = &p->ops[i];
 		int64_t due = t0 + (int64_t)op->t_ms, left;
@@ -146,11 +333,11 @@ static int run_actor(const struct mhp_plan *p, const char *actor, int64_t t0,
 			     op->idx, op->actor, op->kind);
 			continue;
 		}
-		fails += run_op(op);
+		run_op(op);
 	}
 	if (!strcmp(actor, "load"))
 		load_stop_all();
-	return fails > 255 ? 255 : fails;
+	return actor_fails > 255 ? 255 : actor_fails;
 }
 
 static void protect_from_oom(void)

@@ -3,7 +3,8 @@
  * The guest agent's op kinds: one table row per kind, with
  *   pre     precondition on the state the agent finds: resolves the op's
  *           raw operand r to a target (a block, a node, a process), or
- *           says why the op cannot run now (the op is then skipped);
+ *           says why the op cannot run now (the op is then skipped;
+ *           STRESS_SKIP_CELL: why it can never run in this cell);
  *   act     the action: 0 or -errno;
  *   ok      the errnos a correct kernel may return (0 is always fine);
  *   inv     the invariant checked after the action (NULL: none):
@@ -17,7 +18,9 @@
 
 #define AGENT_DIR	"/opt/mhp/stress"
 #define AGENT_RUN	"/run/mhp-stress"	/* locks and load bookkeeping */
-#define AGENT_OP_TIMEOUT 30			/* seconds, then SIGALRM: EINTR */
+/* an op's deadline (seconds): past it, the op is a hang (agent.c's watchdog) */
+#define AGENT_OP_TIMEOUT 30
+
 
 struct target {
 	int block;		/* memory block id, or -1 */
@@ -28,6 +31,12 @@ struct target {
 	char how[24];		/* zone choice, stressor, ... */
 	unsigned long a, b;	/* kind-specific numbers */
 	pid_t pid;
+	/*
+	 * The kernel documents this op as retrying until a signal (offlining
+	 * a kernel-zone block with pages it cannot move): EINTR at the op
+	 * deadline is its answer, not a hang. Set by pre.
+	 */
+	int may_retry;
 	char desc[200];		/* what the op resolved to, for the log */
 };
 
@@ -43,6 +52,10 @@ extern const struct gop gops[];
 /* Blocks whose state is want (NULL: all), sorted: count, ids in out. */
 int blocks_in_state(const char *want, int *out, int max);
 const struct gop *gop_find(const char *name);
+/* One console line of the agent ("riscv-mhp: ..."), and a FAIL line that
+ * counts against the actor's exit status. */
+void agent_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void agent_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Stop what the load actor started (end of run). */
 void load_stop_all(void);
 /* The bench: per-op latency for online/offline/add/remove in this guest. */

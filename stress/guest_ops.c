@@ -3,9 +3,10 @@
  * The guest actors' op kinds (agent.h): memory blocks online (with a zone
  * choice) and offline, hidden RAM added and removed through mhp_test.ko,
  * percpu areas, test_hmm cycles, pmem through ndctl/daxctl, and the load
- * actor's stress-ng, numactl and migratepages. Adding a kind is one row in gops[] and its
+ * actor's stress-ng, numactl and migrate_pages(2). Adding a kind is one row in gops[] and its
  * functions.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -16,13 +17,16 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "mhp_hmm.h"
 #include "mhp_module.h"
+#include "mhp_readers.h"
 #include "mhp_util.h"
+#include "stress.h"
 
 #define MEMHOTPLUG_FLAG	AGENT_RUN "/memhotplug"
 /* offline leaves at least this much available: the agent must not OOM */
@@ -205,6 +209,8 @@ static const char *offline_pre(struct target *t, uint64_t r)
 {
 	int ids[MAX_BLOCKS], n = blocks_in_state("online", ids, MAX_BLOCKS);
 	long long avail = meminfo_kb(-1, "MemAvailable");
+	const char *why;
+	char zone[32];
 
 	if (!n)
 		return "no online block";
@@ -212,7 +218,13 @@ static const char *offline_pre(struct target *t, uint64_t r)
 			  MIN_AVAILABLE_KB)
 		return "too little memory available to offline a block";
 	snprintf(t->desc, sizeof(t->desc), "memory%d", ids[r % n]);
-	return pick_block(t, ids[r % n], "online");
+	why = pick_block(t, ids[r % n], "online");
+	if (why)
+		return why;
+	block_zone(t->block, zone, sizeof(zone));
+	t->may_retry = is_kernel_zone(zone);
+	snprintf(t->desc + strlen(t->desc), sizeof(t->desc) - strlen(t->desc), " %s", zone);
+	return NULL;
 }
 
 static int offline_act(struct target *t)
@@ -235,6 +247,27 @@ static const char *offline_inv(struct target *t, int rc)
 
 /* --- add / remove through mhp_test.ko ----------------------------------- */
 
+/* Blocks of "System RAM (mhp_test)" in /proc/iomem: their count, the first max in out. */
+static int mhp_test_blocks(uint64_t *out, int max)
+{
+	FILE *f = fopen("/proc/iomem", "r");
+	uint64_t bs = memory_block_size();
+	unsigned long long a, b;
+	char line[160];
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (line[0] != ' ' && strstr(line, "(mhp_test)") &&
+		    sscanf(line, "%llx-%llx", &a, &b) == 2)
+			for (uint64_t s = a; s + bs - 1 <= b; s += bs, n++)
+				if (n < max)
+					out[n] = s;
+	fclose(f);
+	return n;
+}
+
 static const char *add_pre(struct target *t, uint64_t r)
 {
 	struct mem_range hr[64];
@@ -245,6 +278,8 @@ static const char *add_pre(struct target *t, uint64_t r)
 		return "mhp_test module not loaded";
 	for (int i = 0; i < n; i++)
 		nblocks += hr[i].size / bs;
+	if (!nblocks && !mhp_test_blocks(NULL, 0))
+		return STRESS_SKIP_CELL "no hidden RAM";
 	if (!nblocks)
 		return "no hidden RAM left to add";
 	pick = r % nblocks;
@@ -283,33 +318,19 @@ static const char *add_inv(struct target *t, int rc)
 	return NULL;
 }
 
-/* Blocks of "System RAM (mhp_test)" in /proc/iomem. */
-static int mhp_test_blocks(uint64_t *out, int max)
-{
-	FILE *f = fopen("/proc/iomem", "r");
-	uint64_t bs = memory_block_size();
-	unsigned long long a, b;
-	char line[160];
-	int n = 0;
-
-	if (!f)
-		return 0;
-	while (fgets(line, sizeof(line), f))
-		if (line[0] != ' ' && strstr(line, "(mhp_test)") &&
-		    sscanf(line, "%llx-%llx", &a, &b) == 2)
-			for (uint64_t s = a; s + bs - 1 <= b && n < max; s += bs)
-				out[n++] = s;
-	fclose(f);
-	return n;
-}
-
 static const char *remove_pre(struct target *t, uint64_t r)
 {
 	uint64_t starts[MAX_BLOCKS];
 	int n = mhp_test_blocks(starts, MAX_BLOCKS);
 
-	if (!n)
-		return "no block added by mhp_test";
+	if (n > MAX_BLOCKS)
+		n = MAX_BLOCKS;
+	if (!n) {
+		struct mem_range hr[64];
+
+		return hidden_ranges(hr, 64, memory_block_size()) ? "no block added by mhp_test" :
+		       STRESS_SKIP_CELL "no hidden RAM";
+	}
 	t->start = starts[r % n];
 	t->block = t->start / memory_block_size();
 	snprintf(t->desc, sizeof(t->desc), "memory%d", t->block);
@@ -395,6 +416,35 @@ static int hmm_act(struct target *t)
 	return -EIO;
 }
 
+/* --- readers of hotplug state, racing the workers (mhp_readers.h) ------ */
+
+static const char *read_pre(struct target *t, uint64_t r)
+{
+	static char why[128];
+	char off[96];
+
+	t->a = r % MHP_NR_READERS;
+	snprintf(t->desc, sizeof(t->desc), "%s", mhp_reader_name[t->a]);
+	mhp_reader_unavailable(t->a, off, sizeof(off));
+	if (!off[0])
+		return NULL;
+	snprintf(why, sizeof(why), STRESS_SKIP_CELL "%s", off);
+	return why;
+}
+
+/* One pass; kpageflags over every RAM range of the device tree, hidden included. */
+static int read_act(struct target *t)
+{
+	struct mhp_reader_stat st = { 0 };
+	struct mem_range dt[64];
+	int n = t->a == MHP_R_KPAGE ? dt_memory(dt, 64) : 0;
+
+	mhp_reader_pass(t->a, &st, dt, n > 0 ? n : 0);
+	snprintf(t->desc + strlen(t->desc), sizeof(t->desc) - strlen(t->desc),
+		 " %" PRIu64 " bytes%s%s", st.bytes, st.errors ? ": " : "", st.first_error);
+	return st.errors ? -st.first_errno : 0;
+}
+
 /* --- pmem: ndctl devdax namespace <-> daxctl system-ram ---------------- */
 
 #define DAX_BUS		"/sys/bus/dax/devices"
@@ -465,7 +515,7 @@ static const char *dax_pre(struct target *t, uint64_t r)
 {
 	(void)r;
 	if (first_entry(ND_BUS, "namespace", t->owner, sizeof(t->owner)))
-		return "no pmem namespace";
+		return STRESS_SKIP_CELL "no pmem namespace";
 	t->lock_fd = lock_name("dax");	/* one ndctl/daxctl user at a time */
 	if (t->lock_fd < 0)
 		return "cannot lock dax";
@@ -537,28 +587,88 @@ static const char *dax_inv(struct target *t, int rc)
 	return NULL;
 }
 
-/* --- load: stress-ng pinned with numactl, migratepages ------------------ */
+/* --- load: stress-ng pinned with numactl, migrate_pages(2) ------------- */
 
 struct load_proc {
 	pid_t pid;
 	int node;
 	int memhotplug;
+	char desc[48];		/* "vm node1 7s" */
 };
 static struct load_proc load[MAX_LOAD];
 
-static void load_reap(void)
+/* Where stressor slot i writes what it says. */
+static void load_log(int i, char *p, size_t sz)
 {
-	for (int i = 0; i < MAX_LOAD; i++) {
-		if (load[i].pid && waitpid(load[i].pid, NULL, WNOHANG) != 0) {
-			if (load[i].memhotplug)
-				unlink(MEMHOTPLUG_FLAG);
-			load[i].pid = 0;
-		}
-	}
+	snprintf(p, sz, AGENT_RUN "/load%d.log", i);
 }
 
+/*
+ * What stress-ng's exit status st means; NULL when nothing is wrong: 0,
+ * 3 (a stressor could not get its resources: memory is being taken away
+ * on purpose here), 7 (its metrics untrustworthy: TCG is slow), or the
+ * SIGKILL of the OOM killer. 2 is a stressor that failed, --verify's
+ * data check included.
+ */
+static const char *stressor_exit(int st)
+{
+	static char why[64];
+
+	if (WIFSIGNALED(st)) {
+		if (WTERMSIG(st) == SIGKILL)
+			return NULL;
+		snprintf(why, sizeof(why), "killed by signal %d", WTERMSIG(st));
+		return why;
+	}
+	switch (WEXITSTATUS(st)) {
+	case 0: case 3: case 7: return NULL;
+	case 1: return "exit 1: bad options or a fatal harness error";
+	case 2: return "exit 2: a stressor failed (a --verify mismatch among others)";
+	case 4: return "exit 4: a stressor is not implemented here";
+	case 5: return "exit 5: a stressor was killed by an unexpected signal";
+	case 6: return "exit 6: a stressor exited early";
+	}
+	snprintf(why, sizeof(why), "exit %d", WEXITSTATUS(st));
+	return why;
+}
+
+/* Stressor slot i ended with status st: judge it, free the slot. */
+static void load_ended(int i, int st)
+{
+	const char *why = stressor_exit(st);
+	char p[64], line[256];
+	FILE *f;
+
+	if (why) {
+		load_log(i, p, sizeof(p));
+		f = fopen(p, "r");
+		while (f && fgets(line, sizeof(line), f))
+			if (line[strspn(line, " \n")])
+				agent_note("load: %s: %.*s", load[i].desc,
+					   (int)strcspn(line, "\n"), line);
+		if (f)
+			fclose(f);
+		agent_fail("load %s (pid %d): stress-ng %s", load[i].desc,
+			   load[i].pid, why);
+	}
+	if (load[i].memhotplug)
+		unlink(MEMHOTPLUG_FLAG);
+	load[i].pid = 0;
+}
+
+static void load_reap(void)
+{
+	int st;
+
+	for (int i = 0; i < MAX_LOAD; i++)
+		if (load[i].pid && waitpid(load[i].pid, &st, WNOHANG) == load[i].pid)
+			load_ended(i, st);
+}
+
+/* End of the plan: judge what ended, kill what still runs (not judged). */
 void load_stop_all(void)
 {
+	load_reap();
 	for (int i = 0; i < MAX_LOAD; i++) {
 		if (!load[i].pid)
 			continue;
@@ -626,7 +736,7 @@ static const char *numa_pre(struct target *t, uint64_t r)
 	int nodes[MAX_NODES];
 
 	if (memory_nodes(nodes) < 2)
-		return "one memory node";
+		return STRESS_SKIP_CELL "one memory node";
 	return stressor_pre(t, r, "numa");
 }
 
@@ -639,7 +749,7 @@ static const char *memhotplug_pre(struct target *t, uint64_t r)
 
 static int stressor_act(struct target *t)
 {
-	char secs[16], node[16], cpus[24], bytes[24];
+	char secs[16], node[16], cpus[24], bytes[24], log[64];
 	const char *argv[24];
 	int n = 0, slot, mh = !strcmp(t->how, "memhotplug");
 	pid_t pid;
@@ -655,12 +765,12 @@ static int stressor_act(struct target *t)
 	argv[n++] = node;
 	if (node_has(t->node, "cpulist"))
 		argv[n++] = cpus;
-	argv[n++] = "stress-ng";
-	argv[n++] = "--quiet";
+	argv[n++] = "stress-ng";	/* its output: load_log() */
 	argv[n++] = "--timeout";
 	argv[n++] = secs;
 	argv[n++] = "--oom-avoid";
 	argv[n++] = "--no-oom-adjust";	/* stays killable: see below */
+	argv[n++] = "--verify";		/* data checked: stressor_exit() */
 	if (!strcmp(t->how, "vm")) {
 		argv[n++] = "--vm";
 		argv[n++] = "1";
@@ -686,11 +796,12 @@ static int stressor_act(struct target *t)
 		if (fd >= 0)
 			close(fd);
 	}
+	load_log(slot, log, sizeof(log));
 	pid = fork();
 	if (pid < 0)
 		return -errno;
 	if (!pid) {
-		int fd;
+		int fd, out;
 
 		/*
 		 * The agent is OOM-proof (-1000) and children inherit it; load
@@ -701,17 +812,19 @@ static int stressor_act(struct target *t)
 		if (write_str("/proc/self/oom_score_adj", "0"))
 			_exit(126);
 		fd = open("/dev/null", O_RDWR);
+		out = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
 		setpgid(0, 0);
-		if (fd >= 0) {
+		if (fd >= 0 && out >= 0) {
 			dup2(fd, 0);
-			dup2(fd, 1);
-			dup2(fd, 2);
+			dup2(out, 1);
+			dup2(out, 2);
 		}
 		execvp(argv[0], (char **)argv);
 		_exit(127);
 	}
 	setpgid(pid, pid);
-	load[slot] = (struct load_proc){ pid, t->node, mh };
+	load[slot] = (struct load_proc){ pid, t->node, mh, "" };
+	snprintf(load[slot].desc, sizeof(load[slot].desc), "%.47s", t->desc);
 	return 0;
 }
 
@@ -721,7 +834,7 @@ static const char *migrate_pre(struct target *t, uint64_t r)
 
 	load_reap();
 	if (nn < 2)
-		return "one memory node";
+		return STRESS_SKIP_CELL "one memory node";
 	for (int i = 0; i < MAX_LOAD; i++)
 		if (load[i].pid)
 			running[k++] = i;
@@ -738,36 +851,100 @@ static const char *migrate_pre(struct target *t, uint64_t r)
 	return NULL;
 }
 
+/* 1 if pid has ended: gone, or a zombie (no mm left to migrate). */
+static int proc_gone(pid_t pid)
+{
+	char p[64], line[256], state = 'X';
+	FILE *f;
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+	f = fopen(p, "r");
+	if (f && fgets(line, sizeof(line), f) && strrchr(line, ')'))
+		sscanf(strrchr(line, ')'), ") %c", &state);
+	if (f)
+		fclose(f);
+	return state == 'Z' || state == 'X';
+}
+
+/*
+ * migrate_pages(2) of every process in the stressor's process group
+ * (numactl execs stress-ng, which forks) from its node to node b. A
+ * process that ends meanwhile is skipped; -ESRCH when none was left.
+ * Pages that stay put (busy) are counted, not an error.
+ */
 static int migrate_act(struct target *t)
 {
-	char cmd[128];
-	int st;
+	unsigned long from = 1UL << t->node, to = 1UL << t->b;
+	unsigned int moved = 0, gone = 0;
+	long left = 0, rc;
+	char p[64], line[256];
+	struct dirent *e;
+	int pgrp, err = 0;
+	char state;
+	DIR *d = opendir("/proc");
+	FILE *f;
 
-	/* the whole process group: numactl execs stress-ng, which forks */
-	snprintf(cmd, sizeof(cmd),
-		 "for p in $(pgrep -g %d); do migratepages $p %d %lu; done >/dev/null 2>&1",
-		 t->pid, t->node, t->b);
-	st = system(cmd);
-	if (st == -1)
+	if (!d)
 		return -errno;
+	while ((e = readdir(d))) {
+		int pid = atoi(e->d_name);
+
+		if (pid <= 0)
+			continue;
+		snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+		f = fopen(p, "r");
+		if (!f)
+			continue;
+		if (!fgets(line, sizeof(line), f) ||
+		    sscanf(strrchr(line, ')') ? strrchr(line, ')') : line,
+			   ") %c %*d %d", &state, &pgrp) != 2)
+			pgrp = 0;
+		fclose(f);
+		if (pgrp != t->pid)
+			continue;
+		rc = syscall(SYS_migrate_pages, pid, 8 * sizeof(long) + 1, &from, &to);
+		if (rc >= 0) {
+			moved++;
+			left += rc;
+		} else if (state == 'Z' || proc_gone(pid)) {
+			gone++;	/* ESRCH, or EINVAL for an exiting one without mm */
+		} else if (!err) {
+			err = errno;
+			snprintf(t->desc + strlen(t->desc), sizeof(t->desc) - strlen(t->desc),
+				 ": pid %d: %s", pid, strerror(err));
+		}
+	}
+	closedir(d);
 	load[t->a].node = t->b;
-	/* a stressor may end meanwhile: migratepages of a gone pid fails */
-	return WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -ESRCH;
+	snprintf(t->desc + strlen(t->desc), sizeof(t->desc) - strlen(t->desc),
+		 " (%u moved, %u gone, %ld pages left)", moved, gone, left);
+	if (err)
+		return -err;
+	return moved ? 0 : -ESRCH;
+}
+
+static const char *migrate_inv(struct target *t, int rc)
+{
+	if (rc == -EINVAL && meminfo_kb(t->b, "MemTotal") > 0)
+		return "EINVAL though the target node has memory";
+	return NULL;
 }
 
 /* --- the table ----------------------------------------------------------- */
 
 /* ENODEV: the block went away during the write (see block_gone_inv()) */
-static const int ok_online[] = { EINVAL, EBUSY, ENOMEM, EINTR, EPERM, ENODEV, 0 };
-static const int ok_offline[] = { EBUSY, EAGAIN, EINVAL, ENOMEM, EINTR, ENODEV, 0 };
-static const int ok_add[] = { EEXIST, ENOMEM, EBUSY, EINTR, 0 };
-static const int ok_remove[] = { EBUSY, EAGAIN, ENOMEM, EINTR, 0 };
+/* EINTR is none of these: only the op watchdog interrupts an op, a hang */
+static const int ok_online[] = { EINVAL, EBUSY, ENOMEM, EPERM, ENODEV, 0 };
+static const int ok_offline[] = { EBUSY, EAGAIN, EINVAL, ENOMEM, ENODEV, 0 };
+static const int ok_add[] = { EEXIST, ENOMEM, EBUSY, 0 };
+static const int ok_remove[] = { EBUSY, EAGAIN, ENOMEM, 0 };
 static const int ok_percpu[] = { ENOMEM, ENOSPC, 0 };
 static const int ok_hmm[] = { EAGAIN, ENOMEM, 0 };
 /* offlining a dax block: EBUSY/EAGAIN when a worker onlined it to a kernel zone */
-static const int ok_dax[] = { EBUSY, EAGAIN, ENOMEM, EINTR, 0 };
+static const int ok_dax[] = { EBUSY, EAGAIN, ENOMEM, 0 };
 static const int ok_load[] = { EAGAIN, ENOMEM, 0 };
-static const int ok_migrate[] = { ESRCH, 0 };
+/* ESRCH: the load ended; EINVAL: the target node has no memory (migrate_inv) */
+static const int ok_migrate[] = { ESRCH, EINVAL, ENOMEM, 0 };
 static const int ok_none[] = { 0 };
 
 const struct gop gops[] = {
@@ -779,11 +956,12 @@ const struct gop gops[] = {
 	{ "percpu_free", percpu_free_pre, percpu_free_act, ok_none, NULL },
 	{ "hmm", hmm_pre, hmm_act, ok_hmm, NULL },
 	{ "dax", dax_pre, dax_act, ok_dax, dax_inv },
+	{ "read", read_pre, read_act, ok_none, NULL },
 	{ "vm", vm_pre, stressor_act, ok_load, NULL },
 	{ "mmap", mmap_pre, stressor_act, ok_load, NULL },
 	{ "numa", numa_pre, stressor_act, ok_load, NULL },
 	{ "memhotplug", memhotplug_pre, stressor_act, ok_load, NULL },
-	{ "migrate", migrate_pre, migrate_act, ok_migrate, NULL },
+	{ "migrate", migrate_pre, migrate_act, ok_migrate, migrate_inv },
 	{ NULL }
 };
 

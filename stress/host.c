@@ -140,6 +140,8 @@ static int cmd_kinds(int argc, char **argv)
 struct actor_stats {		/* one actor's, or one op kind's, ops */
 	char name[MHP_PLAN_NAME_MAX];
 	unsigned int planned, ok, expected, skipped, failed;
+	unsigned int excluded, cell_skipped;	/* among skipped */
+	char skip_why[96];		/* the last skip's reason */
 };
 
 struct run {
@@ -188,9 +190,13 @@ static struct actor_stats *kind(struct run *r, const char *name)
 	return stats_of(r->kinds, &r->nkinds, MAX_KINDS, name);
 }
 
-/* One op's outcome, for its actor and its kind. */
+/*
+ * One op's outcome, for its actor and its kind; a skip's reason (why)
+ * says whether it was excluded or impossible in this cell.
+ */
 enum outcome { OP_OK, OP_EXPECTED, OP_SKIPPED, OP_FAILED };
-static void count(struct run *r, const char *act, const char *k, enum outcome o)
+static void count(struct run *r, const char *act, const char *k, enum outcome o,
+		  const char *why)
 {
 	struct actor_stats *s[2] = { actor(r, act), kind(r, k) };
 
@@ -198,7 +204,13 @@ static void count(struct run *r, const char *act, const char *k, enum outcome o)
 		switch (o) {
 		case OP_OK: s[i]->ok++; break;
 		case OP_EXPECTED: s[i]->expected++; break;
-		case OP_SKIPPED: s[i]->skipped++; break;
+		case OP_SKIPPED:
+			s[i]->skipped++;
+			s[i]->excluded += !strncmp(why, "excluded", 8);
+			s[i]->cell_skipped += !strncmp(why, STRESS_SKIP_CELL,
+						       strlen(STRESS_SKIP_CELL));
+			snprintf(s[i]->skip_why, sizeof(s[i]->skip_why), "%s", why);
+			break;
 		case OP_FAILED: s[i]->failed++; break;
 		}
 	}
@@ -215,6 +227,30 @@ static void fail(struct run *r, const char *fmt, ...)
 	vsnprintf(r->reason, sizeof(r->reason), fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "[stress] FAIL: %s\n", r->reason);
+}
+
+/*
+ * After a run that passed so far: every kind has its minimum of ok ops
+ * (stress_min_ok()), or the run did too little and fails, naming the kind.
+ */
+static void check_minimums(struct run *r)
+{
+	for (int i = 0; i < r->nkinds; i++) {
+		struct actor_stats *k = &r->kinds[i];
+		unsigned int planned = 0, eligible, need;
+
+		for (unsigned int j = 0; j < r->plan.n; j++)
+			planned += !strcmp(r->plan.ops[j].kind, k->name);
+		eligible = planned - k->excluded - k->cell_skipped;
+		if (k->excluded + k->cell_skipped > planned)
+			eligible = 0;
+		need = stress_min_ok(eligible);
+		if (k->ok < need)
+			fail(r, "too little done: %s ok %u of %u it could run (at least %u: %d%%); expected errno %u, skipped %u%s%s",
+			     k->name, k->ok, eligible, need, STRESS_MIN_OK_PCT,
+			     k->expected, k->skipped, k->skip_why[0] ? ", last skip: " : "",
+			     k->skip_why);
+	}
 }
 
 static void console_line(struct run *r, const char *line)
@@ -248,10 +284,13 @@ static void agent_line(struct run *r, const char *line)
 		if (!r->t_problem)
 			r->t_problem = now_ms();
 	} else if (sscanf(line, STRESS_MARK_OP "%u %23s %23s", &idx, act, k) == 3) {
+		const char *skip = strstr(line, " skip: ");
+
 		tail = strrchr(line, ' ');
-		count(r, act, k, strstr(line, " skip: ") ? OP_SKIPPED :
+		count(r, act, k, skip ? OP_SKIPPED :
 		      tail && !strcmp(tail, " ok") ? OP_OK :
-		      tail && !strcmp(tail, " expected") ? OP_EXPECTED : OP_FAILED);
+		      tail && !strcmp(tail, " expected") ? OP_EXPECTED : OP_FAILED,
+		      skip ? skip + 7 : "");
 	}
 }
 
@@ -294,15 +333,19 @@ static void host_op(struct run *r, const struct mhp_op *op)
 	int rc;
 
 	if (stress_kind_listed(r->exclude, op->kind) || !r->qmp_ok) {
+		const char *why = r->qmp_ok || stress_kind_listed(r->exclude, op->kind) ?
+				  "excluded (EXCLUDE)" : r->qmp_path ? "no QMP" :
+				  STRESS_SKIP_CELL "no virtio-mem device";
+
 		fprintf(r->hostlog, STRESS_MARK_OP "%u host %s skip: %s\n", op->idx,
-			op->kind, r->qmp_ok ? "excluded (EXCLUDE)" : "no QMP");
-		count(r, op->actor, op->kind, OP_SKIPPED);
+			op->kind, why);
+		count(r, op->actor, op->kind, OP_SKIPPED, why);
 		return;
 	}
 	rc = qmp_qom_get_u64(&r->qmp, r->vmem_path, "requested-size", &cur);
 	if (rc) {
 		fail(r, "host: qom-get requested-size: %s", r->qmp.err);
-		count(r, op->actor, op->kind, OP_FAILED);
+		count(r, op->actor, op->kind, OP_FAILED, "");
 		return;
 	}
 	if (!strcmp(op->kind, "vmem_grow")) {
@@ -313,13 +356,13 @@ static void host_op(struct run *r, const struct mhp_op *op)
 		want = (op->r % (steps ? steps : 1)) * STRESS_VMEM_STEP;
 	} else {
 		fail(r, "host: unknown op kind %s", op->kind);
-		count(r, op->actor, op->kind, OP_FAILED);
+		count(r, op->actor, op->kind, OP_FAILED, "");
 		return;
 	}
 	if (!steps) {
 		fprintf(r->hostlog, STRESS_MARK_OP "%u host %s skip: requested-size %" PRIu64 "M at its limit\n",
 			op->idx, op->kind, cur >> 20);
-		count(r, op->actor, op->kind, OP_SKIPPED);
+		count(r, op->actor, op->kind, OP_SKIPPED, "at its limit");
 		return;
 	}
 	rc = qmp_qom_set_u64(&r->qmp, r->vmem_path, "requested-size", want);
@@ -333,13 +376,13 @@ static void host_op(struct run *r, const struct mhp_op *op)
 	fflush(r->hostlog);
 	if (rc) {
 		fail(r, "host: op %u %s: %s", op->idx, op->kind, r->qmp.err);
-		count(r, op->actor, op->kind, OP_FAILED);
+		count(r, op->actor, op->kind, OP_FAILED, "");
 	} else if (got != want) {
 		fail(r, "host: op %u %s: requested-size reads %" PRIu64 ", set %" PRIu64,
 		     op->idx, op->kind, got, want);
-		count(r, op->actor, op->kind, OP_FAILED);
+		count(r, op->actor, op->kind, OP_FAILED, "");
 	} else {
-		count(r, op->actor, op->kind, OP_OK);
+		count(r, op->actor, op->kind, OP_OK, "");
 	}
 }
 
@@ -654,6 +697,8 @@ static int cmd_run(int argc, char **argv)
 	stop_qemu(&r);
 	if (r.qmp_ok)
 		qmp_close(&r.qmp);
+	if (!r.reason[0])
+		check_minimums(&r);
 	fclose(r.console);
 	fclose(r.hostlog);
 

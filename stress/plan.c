@@ -25,7 +25,9 @@ const struct mhp_op_weight stress_weights[] = {
 	{ "gw1", "percpu_free", 1 },
 	{ "gw1", "hmm", 1 },
 	{ "gw1", "dax", 1 },
-	/* load: stress-ng pinned with numactl, pages moved by migratepages */
+	/* rd: the readers of hotplug state (ptdump, kcore, kpageflags, sysfs) */
+	{ "rd", "read", 8 },
+	/* load: stress-ng pinned with numactl, pages moved by migrate_pages(2) */
 	{ "load", "vm", 6 },
 	{ "load", "mmap", 4 },
 	{ "load", "numa", 3 },
@@ -51,6 +53,13 @@ int stress_unknown_kind(const char *list, char *out, size_t sz)
 			return 1;
 	}
 	return 0;
+}
+
+unsigned int stress_min_ok(unsigned int eligible)
+{
+	if (eligible < STRESS_MIN_ELIGIBLE)
+		return 0;
+	return (eligible * STRESS_MIN_OK_PCT + 99) / 100;
 }
 
 int stress_plan(struct mhp_plan *p, uint64_t seed, uint64_t duration_ms)

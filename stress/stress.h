@@ -4,8 +4,8 @@
  * is a pure function of (seed, duration): the weight table below, the
  * shared PRNG and mhp_plan_generate(). The host executes the "host"
  * actor's ops (virtio-mem over QMP); the guest agent executes the rest:
- * "gw0"/"gw1" (hotplug workers) and "load" (stress-ng, numactl,
- * migratepages). Both read the same plan file.
+ * "gw0"/"gw1" (hotplug workers), "rd" (readers of hotplug state) and
+ * "load" (stress-ng, numactl, migrate_pages(2)). Both read the same plan file.
  *
  * Changing this table changes every plan: bump STRESS_PLAN_VERSION.
  */
@@ -17,7 +17,7 @@
 
 #include "mhp_plan.h"
 
-#define STRESS_PLAN_VERSION	2
+#define STRESS_PLAN_VERSION	3
 #define STRESS_OPS_PER_SEC	2	/* whole plan, all actors */
 #define STRESS_HOST_ACTOR	"host"
 /* virtio-mem granularity the host actor resizes in */
@@ -31,6 +31,12 @@
 #define STRESS_MARK_FAIL	"riscv-mhp: FAIL "
 #define STRESS_MARK_DONE	"riscv-mhp: stress done"
 #define STRESS_HB_SECONDS	2
+/*
+ * A skip's reason when this cell can never do the op kind (no pmem, one
+ * memory node, no hidden RAM, no virtio-mem): such skips do not count
+ * against the kind's minimum of ok ops (stress_min_ok()).
+ */
+#define STRESS_SKIP_CELL	"cell: "
 
 extern const struct mhp_op_weight stress_weights[];
 extern const unsigned int stress_nweights;
@@ -62,6 +68,17 @@ int stress_kind_known(const char *kind);
  * 1 with that entry in out, 0 if every entry is a kind.
  */
 int stress_unknown_kind(const char *list, char *out, size_t sz);
+
+/*
+ * Stress that silently does nothing must not pass: each op kind must have
+ * at least this many ok ops in a run, out of eligible = its planned ops
+ * that the run could execute (not excluded, not skipped because the cell
+ * cannot do that kind: STRESS_SKIP_CELL). STRESS_MIN_OK_PCT of eligible,
+ * rounded up, once eligible reaches STRESS_MIN_ELIGIBLE; 0 below that.
+ */
+#define STRESS_MIN_OK_PCT	10
+#define STRESS_MIN_ELIGIBLE	5
+unsigned int stress_min_ok(unsigned int eligible);
 
 /* The plan of (seed, duration): 0 or -errno. */
 int stress_plan(struct mhp_plan *p, uint64_t seed, uint64_t duration_ms);

@@ -59,7 +59,7 @@ static void test_same_seed_same_bytes(void **state)
  */
 #define GOLDEN_SEED	42
 #define GOLDEN_SECS	600
-#define GOLDEN_FNV1A	0x023721b8df17cdb6ULL
+#define GOLDEN_FNV1A	0xf0aed8b32beafdddULL
 
 static void test_golden_plan(void **state)
 {
@@ -67,7 +67,7 @@ static void test_golden_plan(void **state)
 	char *a = plan_text(GOLDEN_SEED, GOLDEN_SECS, &len);
 
 	(void)state;
-	assert_int_equal(STRESS_PLAN_VERSION, 2);
+	assert_int_equal(STRESS_PLAN_VERSION, 3);
 	assert_int_equal(fnv1a(a, len), GOLDEN_FNV1A);
 	free(a);
 }
@@ -108,7 +108,7 @@ static void test_round_trip(void **state)
 static void test_every_actor_drawn(void **state)
 {
 	struct mhp_plan p;
-	int host = 0, gw0 = 0, gw1 = 0, load = 0;
+	int host = 0, gw0 = 0, gw1 = 0, load = 0, rd = 0;
 
 	(void)state;
 	assert_int_equal(stress_plan(&p, 3, 600 * 1000), 0);
@@ -117,9 +117,10 @@ static void test_every_actor_drawn(void **state)
 		gw0 += !strcmp(p.ops[i].actor, "gw0");
 		gw1 += !strcmp(p.ops[i].actor, "gw1");
 		load += !strcmp(p.ops[i].actor, "load");
+		rd += !strcmp(p.ops[i].actor, "rd");
 		assert_true(i == 0 || p.ops[i].t_ms >= p.ops[i - 1].t_ms);
 	}
-	assert_true(host > 0 && gw0 > 0 && gw1 > 0 && load > 0);
+	assert_true(host > 0 && gw0 > 0 && gw1 > 0 && load > 0 && rd > 0);
 	mhp_plan_free(&p);
 }
 
@@ -143,6 +144,19 @@ static void test_exclude_list(void **state)
 		assert_true(stress_unknown_kind("hmm,bogus,dax", k, sizeof(k)));
 		assert_string_equal(k, "bogus");
 	}
+}
+
+/* the least ok ops per kind: none below the floor, a rounded-up share above */
+static void test_min_ok(void **state)
+{
+	(void)state;
+	assert_int_equal(stress_min_ok(0), 0);
+	assert_int_equal(stress_min_ok(STRESS_MIN_ELIGIBLE - 1), 0);
+	assert_int_equal(stress_min_ok(STRESS_MIN_ELIGIBLE), 1);
+	assert_int_equal(stress_min_ok(100), STRESS_MIN_OK_PCT);
+	assert_int_equal(stress_min_ok(101), STRESS_MIN_OK_PCT + 1);
+	/* a 600 s run plans ~100 online ops per worker: at least 10 must work */
+	assert_true(stress_min_ok(200) >= 2 && stress_min_ok(200) <= 200);
 }
 
 static void test_normalize(void **state)
@@ -194,6 +208,7 @@ int main(void)
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_every_actor_drawn),
 		cmocka_unit_test(test_exclude_list),
+		cmocka_unit_test(test_min_ok),
 		cmocka_unit_test(test_normalize),
 		cmocka_unit_test(test_signature),
 	};

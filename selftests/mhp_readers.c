@@ -1,0 +1,187 @@
+// SPDX-License-Identifier: GPL-2.0
+/* One pass of each reader of hotplug state (mhp_readers.h). */
+#include <elf.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mhp_readers.h"
+#include "mhp_util.h"
+
+#define PTDUMP		"/sys/kernel/debug/kernel_page_tables"
+#define CHUNK		(64 << 10)
+
+const char *const mhp_reader_name[MHP_NR_READERS] = {
+	"ptdump", "kcore", "kpageflags", "sysfs",
+};
+
+static char buf[CHUNK];
+
+int mhp_reader_find(const char *name, size_t len)
+{
+	for (int r = 0; r < MHP_NR_READERS; r++)
+		if (strlen(mhp_reader_name[r]) == len && !strncmp(name, mhp_reader_name[r], len))
+			return r;
+	return -1;
+}
+
+static void reader_error(struct mhp_reader_stat *s, const char *what, int err)
+{
+	if (!s->errors++) {
+		s->first_errno = err;
+		snprintf(s->first_error, sizeof(s->first_error), "%s: %s (errno %d)",
+			 what, strerror(err), err);
+	}
+}
+
+/* Read fd from offset 0 to its end: 0, or -errno. */
+static int read_to_end(int fd, uint64_t *bytes)
+{
+	ssize_t n;
+
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		*bytes += n;
+	return n < 0 ? -errno : 0;
+}
+
+static void pass_ptdump(struct mhp_reader_stat *s)
+{
+	int fd = open(PTDUMP, O_RDONLY), rc;
+
+	if (fd < 0) {
+		reader_error(s, "open " PTDUMP, errno);
+		return;
+	}
+	rc = read_to_end(fd, &s->bytes);
+	if (rc)
+		reader_error(s, "read " PTDUMP, -rc);
+	close(fd);
+}
+
+/* pread that tells a failure (reported) from a short read (allowed). */
+static void sample(struct mhp_reader_stat *s, int fd, uint64_t off, size_t len, const char *what)
+{
+	ssize_t n = pread(fd, buf, len, off);
+	char msg[96];
+
+	if (n < 0) {
+		snprintf(msg, sizeof(msg), "%s at offset %#" PRIx64, what, off);
+		reader_error(s, msg, errno);
+	} else {
+		s->bytes += n;
+	}
+}
+
+static void pass_kcore(struct mhp_reader_stat *s)
+{
+	int fd = open("/proc/kcore", O_RDONLY);
+	Elf64_Ehdr eh;
+	Elf64_Phdr *ph;
+
+	if (fd < 0) {
+		reader_error(s, "open /proc/kcore", errno);
+		return;
+	}
+	if (pread(fd, &eh, sizeof(eh), 0) != sizeof(eh) ||
+	    memcmp(eh.e_ident, ELFMAG, SELFMAG) || eh.e_phentsize != sizeof(*ph) ||
+	    eh.e_phnum > 4096) {
+		reader_error(s, "/proc/kcore: no ELF header", EINVAL);
+		close(fd);
+		return;
+	}
+	ph = calloc(eh.e_phnum, sizeof(*ph));
+	if (!ph || pread(fd, ph, eh.e_phnum * sizeof(*ph), eh.e_phoff) !=
+	    (ssize_t)(eh.e_phnum * sizeof(*ph))) {
+		reader_error(s, "/proc/kcore: program headers", ph ? EIO : ENOMEM);
+		free(ph);
+		close(fd);
+		return;
+	}
+	for (int i = 0; i < eh.e_phnum; i++) {
+		uint64_t len = ph[i].p_filesz, page = 4096;
+
+		if (ph[i].p_type != PT_LOAD || len < page)
+			continue;
+		sample(s, fd, ph[i].p_offset, page, "kcore segment start");
+		sample(s, fd, ph[i].p_offset + (len / 2 & ~(page - 1)), page, "kcore segment middle");
+		sample(s, fd, ph[i].p_offset + len - page, page, "kcore segment end");
+	}
+	free(ph);
+	close(fd);
+}
+
+static void pass_kpage(struct mhp_reader_stat *s, const struct mem_range *ranges, int n)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+
+	for (unsigned int f = 0; f < MHP_PFN_FILES; f++) {
+		int fd = open(mhp_pfn_files[f], O_RDONLY);
+
+		if (fd < 0) {
+			reader_error(s, mhp_pfn_files[f], errno);
+			continue;
+		}
+		for (int b = 0; b < n; b++)
+			for (uint64_t off = 0; off < ranges[b].size / psz * 8; off += CHUNK)
+				sample(s, fd, ranges[b].start / psz * 8 + off, CHUNK,
+				       mhp_pfn_files[f]);
+		close(fd);
+	}
+}
+
+/* A block's sysfs file may vanish under the reader: ENOENT, ENODEV. */
+static void pass_sysfs(struct mhp_reader_stat *s)
+{
+	static const char *const attrs[] = { "state", "valid_zones", "phys_device" };
+	int *ids, n = memory_block_ids(&ids);
+	char what[64], val[256];
+
+	if (n < 0) {
+		reader_error(s, "opendir " SYSFS_MEMORY, errno);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		for (unsigned int a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
+			int rc = block_attr(ids[i], attrs[a], val, sizeof(val));
+
+			if (!rc) {
+				s->bytes += strlen(val);
+			} else if (rc != -ENOENT && rc != -ENODEV) {
+				snprintf(what, sizeof(what), "memory%d/%s", ids[i], attrs[a]);
+				reader_error(s, what, -rc);
+			}
+		}
+	}
+	free(ids);
+}
+
+void mhp_reader_pass(int r, struct mhp_reader_stat *s,
+		     const struct mem_range *ranges, int n)
+{
+	switch (r) {
+	case MHP_R_PTDUMP: pass_ptdump(s); break;
+	case MHP_R_KCORE: pass_kcore(s); break;
+	case MHP_R_KPAGE: pass_kpage(s, ranges, n); break;
+	case MHP_R_SYSFS: pass_sysfs(s); break;
+	}
+}
+
+void mhp_reader_unavailable(int r, char *why, size_t sz)
+{
+	static const char *const file[MHP_NR_READERS] = {
+		PTDUMP, "/proc/kcore", "/proc/kpageflags", SYSFS_MEMORY,
+	};
+	static const char *const option[MHP_NR_READERS] = {
+		"PTDUMP_DEBUGFS", "PROC_KCORE", "PROC_PAGE_MONITOR", "MEMORY_HOTPLUG",
+	};
+
+	*why = 0;
+	if (access(file[r], R_OK))
+		snprintf(why, sz, "%s: %s (CONFIG_%s %s)", file[r], strerror(errno),
+			 option[r], kconfig_enabled(option[r]) > 0 ? "set" : "not set");
+}
+
