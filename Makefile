@@ -6,6 +6,8 @@
 #   make matrix [FILTER=glob] [JOBS=N] [RUNNER=qemu|vng]
 #                            the nightly cells of ci/matrix and their report
 #   make report RUN=results/<run>   the report of a run again
+#   make soak [CELL=...] RUNS=N  the cell N times with fresh seeds: its
+#                            false-failure rate (ci/soak.sh)
 #   make bugcheck [BUG=name] the known-bug catalog (kernel/bugs): each mutant
 #                            must FAIL with its signature, the base PASS
 #   make kernel KERNEL=NAME FLAVOR=NAME  (build/host/mhp-cell list kernels|flavors;
@@ -40,7 +42,7 @@ HARNESS_HDR := $(wildcard ci/src/*.h) selftests/mhp_complaints.h selftests/mhp_p
 
 .PHONY: all run check deps host-tools unit kernel rootfs initrd selftests \
 	cell matrix report kernel-lint kernel-bisect kernel-mutants kernel-series clean distclean \
-	qemu stress stress-tools stress-unit reproduce minimize bench
+	qemu stress stress-tools stress-unit reproduce minimize bench soak
 
 all: host-tools
 
@@ -79,6 +81,11 @@ cell: deps host-tools
 
 matrix: deps host-tools
 	@ci/run-matrix
+
+# the false-failure rate of one cell: RUNS runs with fresh seeds
+soak: deps host-tools
+	@test -n "$(RUNS)" || { echo "usage: make soak [CELL=...] RUNS=N" >&2; exit 2; }
+	@ci/soak.sh $(CELL) $(RUNS)
 
 report:
 	@test -n "$(RUN)" || { echo "usage: make report RUN=results/<run>" >&2; exit 2; }
