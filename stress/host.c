@@ -46,6 +46,7 @@
 #define AFTER_PROBLEM_S	10	/* console kept after the first complaint */
 #define AFTER_DONE_S	60	/* for the guest to power off */
 #define PLUG_STUCK_S	120	/* virtio-mem below its request, no progress */
+#define PROGRESS_S	30	/* a progress line this often */
 #define MAX_ACTORS	8
 #define MAX_KINDS	32
 
@@ -158,7 +159,7 @@ struct run {
 	size_t con_len, tap_len;
 	struct qmp qmp;
 	int qmp_ok;
-	int64_t t_boot, t_start, t_last_hb, t_problem, t_done;
+	int64_t t_boot, t_start, t_last_hb, t_problem, t_done, t_progress;
 	int64_t t_vmem_poll, t_plug_progress;	/* the plug watch */
 	uint64_t vmem_size, vmem_req;
 	unsigned int next_host;		/* index into plan.ops */
@@ -524,6 +525,17 @@ static json_object *stats_json(const struct run *r, const struct actor_stats *v,
 	return all;
 }
 
+/* "[stress] 90s: gw0 41 ok/12 expected/9 skipped/0 failed, ..." */
+static void progress(const struct run *r, int64_t t)
+{
+	fprintf(stderr, "[stress] %" PRId64 "s:", (t - r->t_start) / 1000);
+	for (int i = 0; i < r->nactors; i++)
+		fprintf(stderr, "%s %s %u ok/%u expected/%u skipped/%u failed",
+			i ? "," : "", r->actors[i].name, r->actors[i].ok,
+			r->actors[i].expected, r->actors[i].skipped, r->actors[i].failed);
+	fputc('\n', stderr);
+}
+
 static void write_verdict(struct run *r, const char *sig)
 {
 	json_object *j = json_object_new_object();
@@ -689,6 +701,10 @@ static int cmd_run(int argc, char **argv)
 		}
 		if (r.agent_done && r.host_done && !r.t_done)
 			r.t_done = t;
+		if (r.t_start && !r.t_done && t - r.t_progress > PROGRESS_S * 1000) {
+			r.t_progress = t;
+			progress(&r, t);
+		}
 		if (r.t_done && t - r.t_done > AFTER_DONE_S * 1000) {
 			fail(&r, "the guest did not power off after the plan");
 			break;
