@@ -721,3 +721,42 @@ int mhp_listed(const char *list, const char *name)
 			return 1;
 	return 0;
 }
+
+int proc_stat(int pid, struct proc_stat *st)
+{
+	char p[64], line[512], *close;
+	FILE *f;
+	int ok;
+
+	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
+	f = fopen(p, "r");
+	if (!f)
+		return -1;
+	ok = fgets(line, sizeof(line), f) != NULL;
+	fclose(f);
+	/* "pid (comm) state ppid pgrp ...": comm may hold spaces and ')' */
+	close = ok ? strrchr(line, ')') : NULL;
+	if (!close || !strchr(line, '('))
+		return -1;
+	*close = '\0';
+	st->pid = pid;
+	snprintf(st->comm, sizeof(st->comm), "%s", strchr(line, '(') + 1);
+	return sscanf(close + 1, " %c %d %d", &st->state, &st->ppid, &st->pgrp) == 3 ? 0 : -1;
+}
+
+int proc_find(int (*fn)(const struct proc_stat *st, void *arg), void *arg,
+	      struct proc_stat *st)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int found = 0;
+
+	while (d && !found && (e = readdir(d))) {
+		int pid = atoi(e->d_name);
+
+		found = pid > 0 && !proc_stat(pid, st) && fn(st, arg);
+	}
+	if (d)
+		closedir(d);
+	return found;
+}

@@ -170,6 +170,19 @@ int bind_to_node(void *addr, size_t len, int node);
 /* The node a user page lives on (move_pages query), or -errno. */
 int page_node(void *addr);
 
+/* The first fields of /proc/PID/stat. */
+struct proc_stat {
+	int pid;
+	char comm[32];
+	char state;		/* R, S, D, Z, ... */
+	int ppid, pgrp;
+};
+/* Process pid's: 0, or -1 when it is gone. */
+int proc_stat(int pid, struct proc_stat *st);
+/* The first process (by /proc order) for which fn says 1: 1 and it in st; 0 if none. */
+int proc_find(int (*fn)(const struct proc_stat *st, void *arg), void *arg,
+	      struct proc_stat *st);
+
 /* Health of the kernel across a test program. */
 struct kernel_health {
 	int kmsg_fd;		/* -1 when /dev/kmsg cannot be read */

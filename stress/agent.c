@@ -9,7 +9,6 @@
  *   mhp-agent PLAN          run the plan's guest ops
  *   mhp-agent --bench SECS  per-op latencies (stress/bench)
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -156,45 +155,30 @@ static void task_where(const char *dir, char *out, size_t sz)
 		snprintf(out + n, sz - n, " unreadable (%s)", strerror(errno));
 }
 
+static int is_my_child(const struct proc_stat *st, void *arg)
+{
+	(void)arg;
+	return st->ppid == getpid();
+}
+
 /*
  * Where the actor (thread tid) sleeps in the kernel, and its first child
  * if it has one (a command the op waits for: ndctl, daxctl).
  */
 static void where_is(pid_t tid, char *out, size_t sz)
 {
-	char p[64], line[256], comm[32];
-	struct dirent *e;
+	struct proc_stat child;
+	char p[64];
 	size_t n;
-	int ppid;
-	FILE *f;
-	DIR *d;
 
 	snprintf(p, sizeof(p), "/proc/self/task/%d", tid);
 	task_where(p, out, sz);
 	n = strlen(out);
-	d = opendir("/proc");
-	while (d && (e = readdir(d)) && n + 64 < sz) {
-		int pid = atoi(e->d_name);
-
-		if (pid <= 0)
-			continue;
-		snprintf(p, sizeof(p), "/proc/%d/stat", pid);
-		f = fopen(p, "r");
-		if (!f)
-			continue;
-		if (!fgets(line, sizeof(line), f) ||
-		    sscanf(line, "%*d (%31[^)]) %*c %d", comm, &ppid) != 2)
-			ppid = 0;
-		fclose(f);
-		if (ppid != getpid())
-			continue;
-		n += snprintf(out + n, sz - n, "; its child %d (%s): ", pid, comm);
-		snprintf(p, sizeof(p), "/proc/%d", pid);
-		task_where(p, out + n, sz - n);
-		break;
-	}
-	if (d)
-		closedir(d);
+	if (n + 64 >= sz || !proc_find(is_my_child, NULL, &child))
+		return;
+	n += snprintf(out + n, sz - n, "; its child %d (%s): ", child.pid, child.comm);
+	snprintf(p, sizeof(p), "/proc/%d", child.pid);
+	task_where(p, out + n, sz - n);
 }
 
 static void *watchdog(void *arg)

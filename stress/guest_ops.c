@@ -6,7 +6,6 @@
  * actor's stress-ng, numactl and migrate_pages(2). Adding a kind is one row in gops[] and its
  * functions.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -854,16 +853,38 @@ static const char *migrate_pre(struct target *t, uint64_t r)
 /* 1 if pid has ended: gone, or a zombie (no mm left to migrate). */
 static int proc_gone(pid_t pid)
 {
-	char p[64], line[256], state = 'X';
-	FILE *f;
+	struct proc_stat st;
 
-	snprintf(p, sizeof(p), "/proc/%d/stat", pid);
-	f = fopen(p, "r");
-	if (f && fgets(line, sizeof(line), f) && strrchr(line, ')'))
-		sscanf(strrchr(line, ')'), ") %c", &state);
-	if (f)
-		fclose(f);
-	return state == 'Z' || state == 'X';
+	return proc_stat(pid, &st) || st.state == 'Z' || st.state == 'X';
+}
+
+struct migration {
+	pid_t pgrp;
+	unsigned long from, to;
+	unsigned int moved, gone;
+	long left;
+	int err, err_pid;
+};
+
+/* One process of the group: migrate it; 0 to go on to the next. */
+static int migrate_one(const struct proc_stat *st, void *arg)
+{
+	struct migration *m = arg;
+	long rc;
+
+	if (st->pgrp != m->pgrp)
+		return 0;
+	rc = syscall(SYS_migrate_pages, st->pid, 8 * sizeof(long) + 1, &m->from, &m->to);
+	if (rc >= 0) {
+		m->moved++;
+		m->left += rc;
+	} else if (st->state == 'Z' || proc_gone(st->pid)) {
+		m->gone++;	/* ESRCH, or EINVAL for an exiting one without mm */
+	} else if (!m->err) {
+		m->err = errno;
+		m->err_pid = st->pid;
+	}
+	return 0;
 }
 
 /*
@@ -874,53 +895,20 @@ static int proc_gone(pid_t pid)
  */
 static int migrate_act(struct target *t)
 {
-	unsigned long from = 1UL << t->node, to = 1UL << t->b;
-	unsigned int moved = 0, gone = 0;
-	long left = 0, rc;
-	char p[64], line[256];
-	struct dirent *e;
-	int pgrp, err = 0;
-	char state;
-	DIR *d = opendir("/proc");
-	FILE *f;
+	struct migration m = { .pgrp = t->pid, .from = 1UL << t->node, .to = 1UL << t->b };
+	struct proc_stat last;
+	size_t len = strlen(t->desc);
 
-	if (!d)
-		return -errno;
-	while ((e = readdir(d))) {
-		int pid = atoi(e->d_name);
-
-		if (pid <= 0)
-			continue;
-		snprintf(p, sizeof(p), "/proc/%d/stat", pid);
-		f = fopen(p, "r");
-		if (!f)
-			continue;
-		if (!fgets(line, sizeof(line), f) ||
-		    sscanf(strrchr(line, ')') ? strrchr(line, ')') : line,
-			   ") %c %*d %d", &state, &pgrp) != 2)
-			pgrp = 0;
-		fclose(f);
-		if (pgrp != t->pid)
-			continue;
-		rc = syscall(SYS_migrate_pages, pid, 8 * sizeof(long) + 1, &from, &to);
-		if (rc >= 0) {
-			moved++;
-			left += rc;
-		} else if (state == 'Z' || proc_gone(pid)) {
-			gone++;	/* ESRCH, or EINVAL for an exiting one without mm */
-		} else if (!err) {
-			err = errno;
-			snprintf(t->desc + strlen(t->desc), sizeof(t->desc) - strlen(t->desc),
-				 ": pid %d: %s", pid, strerror(err));
-		}
-	}
-	closedir(d);
+	proc_find(migrate_one, &m, &last);
 	load[t->a].node = t->b;
-	snprintf(t->desc + strlen(t->desc), sizeof(t->desc) - strlen(t->desc),
-		 " (%u moved, %u gone, %ld pages left)", moved, gone, left);
-	if (err)
-		return -err;
-	return moved ? 0 : -ESRCH;
+	if (m.err)
+		len += snprintf(t->desc + len, sizeof(t->desc) - len, ": pid %d: %s",
+				m.err_pid, strerror(m.err));
+	snprintf(t->desc + len, sizeof(t->desc) - len, " (%u moved, %u gone, %ld pages left)",
+		 m.moved, m.gone, m.left);
+	if (m.err)
+		return -m.err;
+	return m.moved ? 0 : -ESRCH;
 }
 
 static const char *migrate_inv(struct target *t, int rc)
