@@ -35,6 +35,7 @@
 #define EXCLUDE_KEY	"riscv_mhp.exclude"
 
 static char excluded[256];	/* riscv_mhp.exclude=a,b: kinds not run */
+static int op_deadline = AGENT_OP_TIMEOUT;	/* seconds */
 
 static int64_t now_ms(void)
 {
@@ -110,7 +111,7 @@ static void on_alarm(int sig)
 
 /*
  * The op watchdog, one thread per actor process. An op still in its
- * action AGENT_OP_TIMEOUT seconds after it began is a hang, whatever it
+ * action op_deadline seconds after it began is a hang, whatever it
  * returns then: the thread notes where the actor sleeps in the kernel
  * (wchan, stack) and interrupts it with SIGALRM, which ends an
  * interruptible wait (an offline retrying forever returns EINTR). If the
@@ -190,12 +191,12 @@ static void *watchdog(void *arg)
 		usleep(500 * 1000);
 		t = now_ms();
 		pthread_mutex_lock(&wd.lock);
-		if (wd.begun && !wd.fired && t - wd.begun > AGENT_OP_TIMEOUT * 1000) {
+		if (wd.begun && !wd.fired && t - wd.begun > op_deadline * 1000LL) {
 			where_is(wd.tid, wd.where, sizeof(wd.where));
 			wd.fired = 1;
 			pthread_kill(wd.actor, SIGALRM);
 		} else if (wd.begun && wd.fired && !wd.reported &&
-			   t - wd.begun > (AGENT_OP_TIMEOUT + AGENT_STUCK_S) * 1000) {
+			   t - wd.begun > (op_deadline + AGENT_STUCK_S) * 1000LL) {
 			char now[600];
 
 			where_is(wd.tid, now, sizeof(now));
@@ -290,7 +291,7 @@ static void run_op(const struct mhp_op *op)
 	     bad ? "FAIL" : rc ? "expected" : "ok");
 	if (hung && bad)
 		agent_fail("op %u %s %s %s: %s (%ds; rc=%s); %s", op->idx, op->actor,
-			   op->kind, t.desc, bad, AGENT_OP_TIMEOUT, errname(rc), where);
+			   op->kind, t.desc, bad, op_deadline, errname(rc), where);
 	else if (bad)
 		agent_fail("op %u %s %s %s: %s (rc=%s)", op->idx,
 			   op->actor, op->kind, t.desc, bad, errname(rc));
@@ -354,6 +355,15 @@ static int run_plan(const char *path)
 	why = mhp_module_load();
 	emit(STRESS_MARK "agent: mhp_test %s", why ? why : "loaded");
 	cmdline_value(EXCLUDE_KEY, excluded, sizeof(excluded));
+	cmdline_value(AGENT_DEADLINE_KEY, kind, sizeof(kind));
+	if (kind[0] && (atoi(kind) < 1 || atoi(kind) > 3600)) {
+		emit(STRESS_MARK_FAIL "agent: " AGENT_DEADLINE_KEY "=%s: want 1..3600 seconds", kind);
+		return 2;
+	}
+	if (kind[0]) {
+		op_deadline = atoi(kind);
+		emit(STRESS_MARK "agent: op deadline %ds (" AGENT_DEADLINE_KEY ")", op_deadline);
+	}
 	if (stress_unknown_kind(excluded, kind, sizeof(kind))) {
 		emit(STRESS_MARK_FAIL "agent: " EXCLUDE_KEY ": unknown op kind '%s'", kind);
 		return 2;

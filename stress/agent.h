@@ -18,8 +18,13 @@
 
 #define AGENT_DIR	"/opt/mhp/stress"
 #define AGENT_RUN	"/run/mhp-stress"	/* locks and load bookkeeping */
-/* an op's deadline (seconds): past it, the op is a hang (agent.c's watchdog) */
+/*
+ * An op's deadline (seconds): past it, the op is a hang (agent.c's
+ * watchdog). riscv_mhp.op_deadline=S on the guest's command line sets
+ * another (to prove the watchdog: a deadline no op can keep).
+ */
 #define AGENT_OP_TIMEOUT 30
+#define AGENT_DEADLINE_KEY "riscv_mhp.op_deadline"
 
 
 struct target {

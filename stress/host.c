@@ -164,7 +164,7 @@ struct run {
 	uint64_t vmem_size, vmem_req;
 	unsigned int next_host;		/* index into plan.ops */
 	int host_done, agent_done;
-	char reason[256], first_problem[256];
+	char reason[640], first_problem[256];
 	struct actor_stats actors[MAX_ACTORS], kinds[MAX_KINDS];
 	int nactors, nkinds;
 };
@@ -236,7 +236,10 @@ static void fail(struct run *r, const char *fmt, ...)
  */
 static void check_minimums(struct run *r)
 {
-	for (int i = 0; i < r->nkinds; i++) {
+	char why[sizeof(r->reason)] = "";
+	size_t n = 0;
+
+	for (int i = 0; i < r->nkinds && n < sizeof(why); i++) {
 		struct actor_stats *k = &r->kinds[i];
 		unsigned int planned = 0, eligible, need;
 
@@ -246,12 +249,15 @@ static void check_minimums(struct run *r)
 		if (k->excluded + k->cell_skipped > planned)
 			eligible = 0;
 		need = stress_min_ok(eligible);
-		if (k->ok < need)
-			fail(r, "too little done: %s ok %u of %u it could run (at least %u: %d%%); expected errno %u, skipped %u%s%s",
-			     k->name, k->ok, eligible, need, STRESS_MIN_OK_PCT,
-			     k->expected, k->skipped, k->skip_why[0] ? ", last skip: " : "",
-			     k->skip_why);
+		if (k->ok >= need)
+			continue;
+		n += snprintf(why + n, sizeof(why) - n, "%s%s ok %u of %u (at least %u; %u expected errno, %u skipped%s%s)",
+			      n ? ", " : "", k->name, k->ok, eligible, need, k->expected,
+			      k->skipped, k->skip_why[0] ? ": " : "", k->skip_why);
 	}
+	if (n)
+		fail(r, "too little done (%d%% of the ops a kind could run must end ok): %s",
+		     STRESS_MIN_OK_PCT, why);
 }
 
 static void console_line(struct run *r, const char *line)
@@ -272,7 +278,7 @@ static void agent_line(struct run *r, const char *line)
 	const char *tail;
 
 	if (!strncmp(line, STRESS_MARK_START, strlen(STRESS_MARK_START))) {
-		r->t_start = r->t_last_hb = now_ms();
+		r->t_start = r->t_last_hb = r->t_progress = now_ms();
 		fprintf(stderr, "[stress] agent started after %" PRId64 "s: %s\n",
 			(r->t_start - r->t_boot) / 1000, line + strlen(STRESS_MARK));
 	} else if (!strncmp(line, STRESS_MARK_HB, strlen(STRESS_MARK_HB))) {
