@@ -44,7 +44,7 @@ while [ $i -lt "$RUNS" ]; do
 	printf '%s\t%s\t%s\t%s\n' "$i" "$seed" "$rc" "$v" >>"$DIR/soak.tsv"
 	say "run $i/$RUNS seed $seed: ${v#"$CELL: "} ($(($(date +%s) - t0))s so far)"
 done
-say "failures and how to replay them:"
+[ $((fail + known)) = 0 ] || say "failures and how to replay them:"
 awk -F'\t' -v cell="$CELL" -v app="${APPEND:-}" '$4 !~ /: PASS/ {
 	printf "  run %s: %s\n    make cell CELL=%s APPEND=%c%s riscv_mhp.seed=%s%c\n", $1, $4, cell, 39, app, $2, 39 }' "$DIR/soak.tsv"
 echo "soak: $CELL: $RUNS runs: $pass PASS, $known KNOWN, $fail FAIL (false-failure rate $fail/$RUNS) in $(($(date +%s) - t0))s"
