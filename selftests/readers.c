@@ -21,8 +21,7 @@
  * none of it taken from the kernel's own account:
  *  - every add, online and remove succeeds, as it does with no readers;
  *  - every reader completes passes, at least one of them across a
- *    removal (else nothing raced: a check that cannot fail; each removal
- *    waits until every reader has begun a pass in its window), and stops
+ *    removal (else nothing raced: a check that cannot fail), and stops
  *    within a deadline when told (else it hangs in the kernel: its stack
  *    and wchan are printed);
  *  - a read fails only where the interface says it may: a sysfs file of a
@@ -52,15 +51,12 @@
 #include "mhp_util.h"
 
 #define STOP_DEADLINE_S	30
-#define JOIN_MS		2000	/* readers_join()'s patience */
 #define MAX_BLOCKS	64
 
 /* Shared with the readers (MAP_SHARED): the parent writes gen and stop. */
 struct shared {
 	volatile uint64_t gen;	/* odd while a removal runs */
 	volatile int stop;
-	volatile uint64_t pass_gen[MHP_NR_READERS];	/* gen when its pass began */
-	int running[MHP_NR_READERS];
 	struct mhp_reader_stat r[MHP_NR_READERS];
 	int left_out[MHP_NR_READERS];
 };
@@ -76,8 +72,6 @@ static void reader(int r)
 
 	while (!sh->stop) {
 		uint64_t g0 = sh->gen, g1;
-
-		sh->pass_gen[r] = g0;
 
 		mhp_reader_pass(r, s, blocks, nr_blocks);
 		g1 = sh->gen;
@@ -101,24 +95,6 @@ static void step_failed(struct cycle_tally *t, const char *step, uint64_t start,
 			 start, env.block_size, strerror(-rc), -rc);
 	ksft_print_msg("%s [%#" PRIx64 "+%#" PRIx64 "]: %s (errno %d)\n", step,
 		       start, env.block_size, strerror(-rc), -rc);
-}
-
-/*
- * Wait (up to JOIN_MS) until every running reader has begun a pass in
- * this removal's window (gen odd): the removal then runs under passes in
- * flight, and "across a removal" does not depend on scheduling luck.
- */
-static void readers_join(void)
-{
-	for (int ms = 0; ms < JOIN_MS; ms++) {
-		int waiting = 0;
-
-		for (int r = 0; r < MHP_NR_READERS; r++)
-			waiting += sh->running[r] && sh->pass_gen[r] != sh->gen;
-		if (!waiting)
-			return;
-		usleep(1000);
-	}
 }
 
 /*
@@ -161,7 +137,6 @@ static void cycle(struct mhp_prng *p, struct cycle_tally *t)
 		int rc;
 
 		sh->gen++;
-		readers_join();
 		rc = mhp_remove(blocks[added[i]].start, blocks[added[i]].size);
 		sh->gen++;
 		t->removes++;
@@ -301,7 +276,6 @@ int main(int argc, char **argv)
 			ksft_exit_fail_msg("fork: %s (errno %d)\n", strerror(errno), errno);
 		if (!pid[r])
 			reader(r);
-		sh->running[r] = 1;
 	}
 	for (int c = 0; c < cycles; c++)
 		cycle(&prng, &t);
