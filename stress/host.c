@@ -140,7 +140,7 @@ static int cmd_kinds(int argc, char **argv)
 
 struct actor_stats {		/* one actor's, or one op kind's, ops */
 	char name[MHP_PLAN_NAME_MAX];
-	unsigned int planned, ok, expected, skipped, failed;
+	unsigned int ok, expected, skipped, failed;
 	unsigned int excluded, cell_skipped;	/* among skipped */
 	char skip_why[96];		/* the last skip's reason */
 };
@@ -230,6 +230,16 @@ static void fail(struct run *r, const char *fmt, ...)
 	fprintf(stderr, "[stress] FAIL: %s\n", r->reason);
 }
 
+/* How many of the plan's ops are by the actor (or of the kind) name. */
+static unsigned int planned_ops(const struct run *r, const char *name, int by_kind)
+{
+	unsigned int n = 0;
+
+	for (unsigned int k = 0; k < r->plan.n; k++)
+		n += !strcmp(by_kind ? r->plan.ops[k].kind : r->plan.ops[k].actor, name);
+	return n;
+}
+
 /*
  * After a run that passed so far: every kind has its minimum of ok ops
  * (stress_min_ok()), or the run did too little and fails, naming the kind.
@@ -241,10 +251,8 @@ static void check_minimums(struct run *r)
 
 	for (int i = 0; i < r->nkinds && n < sizeof(why); i++) {
 		struct actor_stats *k = &r->kinds[i];
-		unsigned int planned = 0, eligible, need;
+		unsigned int planned = planned_ops(r, k->name, 1), eligible, need;
 
-		for (unsigned int j = 0; j < r->plan.n; j++)
-			planned += !strcmp(r->plan.ops[j].kind, k->name);
 		eligible = planned - k->excluded - k->cell_skipped;
 		if (k->excluded + k->cell_skipped > planned)
 			eligible = 0;
@@ -516,12 +524,9 @@ static json_object *stats_json(const struct run *r, const struct actor_stats *v,
 	for (int i = 0; i < n; i++) {
 		const struct actor_stats *a = &v[i];
 		json_object *o = json_object_new_object();
-		unsigned int planned = 0;
 
-		for (unsigned int k = 0; k < r->plan.n; k++)
-			planned += !strcmp(by_kind ? r->plan.ops[k].kind :
-					   r->plan.ops[k].actor, a->name);
-		json_object_object_add(o, "planned", json_object_new_int(planned));
+		json_object_object_add(o, "planned",
+				       json_object_new_int(planned_ops(r, a->name, by_kind)));
 		json_object_object_add(o, "ok", json_object_new_int(a->ok));
 		json_object_object_add(o, "expected_errno", json_object_new_int(a->expected));
 		json_object_object_add(o, "skipped", json_object_new_int(a->skipped));
