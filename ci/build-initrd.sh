@@ -6,6 +6,12 @@
 # runner files they need, and appends it to the cached rootfs cpio
 # (Linux unpacks concatenated cpio archives in order).
 # Output: build/kernel/KERNEL-FLAVOR/initrd.cpio
+#
+# MHP_KSFT=gen_tar ships the suite as a CI system that installs kselftests
+# does: the selftests dropped into a copy of the kernel's tools/, kselftest's
+# own 'make TARGETS=riscv-mhp KDIR=<this kernel> gen_tar' (which builds and
+# installs mhp_test.ko too), and that tarball unpacked as /opt/ksft, where
+# the guest runs run_kselftest.sh. Output: initrd-gen_tar.cpio.
 set -eu
 MHP_STEP=initrd
 . "$(dirname "$0")/lib.sh"
@@ -21,6 +27,52 @@ STOUT=$MHP_BUILD/selftests/$K-$F
 # comes from MHP_CACHE in seconds, or mmdebstrap builds it
 [ -f "$ROOTFS" ] || "$MHP_TOP/ci/build-rootfs.sh" >&2
 [ -f "$ROOTFS" ] || die "guest root missing ($ROOTFS): run 'make rootfs'"
+
+# pack STAGE SUFFIX: STAGE with the registry's signatures (a cell names
+# those it sets aside: riscv_mhp.setaside=, selftests/mhp_complaints.h),
+# appended to the guest root as initrd$SUFFIX.cpio
+pack() {
+	mkdir -p "$1/opt/mhp/setaside"
+	for b in $(mhp_list bugs); do
+		"$MHP_TOOL" signature "$b" >"$1/opt/mhp/setaside/$b"
+	done
+	(cd "$1" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$KOUT/overlay$2.cpio"
+	cat "$ROOTFS" "$KOUT/overlay$2.cpio" >"$KOUT/initrd$2.cpio.tmp"
+	mv "$KOUT/initrd$2.cpio.tmp" "$KOUT/initrd$2.cpio"
+}
+
+KSFT=${MHP_KSFT:-}
+case "$KSFT" in ''|gen_tar) ;; *) die "MHP_KSFT=$KSFT: want gen_tar (or nothing)" ;; esac
+if [ "$KSFT" = gen_tar ]; then
+	tree=$MHP_BUILD/ksft/$K-$F
+	rm -rf "$tree"
+	mkdir -p "$tree"
+	# kselftest needs the tree's tools/ and scripts/, the tests lib/ and
+	# include/ headers: hard links (nothing
+	# there is written), our directory a copy (the module builds in it)
+	cp -al "$SRC/tools" "$SRC/scripts" "$SRC/lib" "$SRC/include" "$tree/"
+	cp "$SRC/Makefile" "$tree/"
+	ksdir=$tree/tools/testing/selftests
+	rm -rf "$ksdir/riscv-mhp"
+	cp -r "$MHP_TOP/selftests" "$ksdir/riscv-mhp"
+	KDIR=$(cat "$KOUT/kbuild" 2>/dev/null || echo "$KOUT")
+	make -C "$ksdir" TARGETS=riscv-mhp ARCH=riscv CROSS_COMPILE=$MHP_CROSS \
+		KDIR="$KDIR" gen_tar >"$tree/gen_tar.log" 2>&1 ||
+		{ tail -20 "$tree/gen_tar.log" >&2; die "kselftest gen_tar failed (see $tree/gen_tar.log)"; }
+	tarball=$(ls "$ksdir"/kselftest_install/kselftest-packages/kselftest.tar* 2>/dev/null | head -n 1)
+	[ -n "$tarball" ] || die "gen_tar made no tarball (see $tree/gen_tar.log)"
+	stage=$KOUT/overlay-gen_tar
+	rm -rf "$stage"
+	mkdir -p "$stage/opt/ksft" "$stage/usr/lib"
+	tar -C "$stage/opt/ksft" -xf "$tarball"
+	[ -f "$stage/opt/ksft/riscv-mhp/mhp_test_mod/mhp_test.ko" ] ||
+		die "the gen_tar tarball has no riscv-mhp/mhp_test_mod/mhp_test.ko (see $tree/gen_tar.log)"
+	install -m 755 "$MHP_TOP/ci/guest/init" "$stage/init"
+	cp -a "$KOUT/modroot/lib/modules" "$stage/usr/lib/"
+	pack "$stage" -gen_tar
+	say "$K-$F initrd from kselftest's gen_tar ready ($(du -h "$KOUT/initrd-gen_tar.cpio" | cut -f1); $(basename "$tarball") $(du -h "$tarball" | cut -f1))"
+	exit 0
+fi
 
 mkdir -p "$STOUT"
 make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" \
@@ -54,15 +106,9 @@ for p in $(make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" emit_test
 	cp "$STOUT/$p" "$mhp_dst/$p"
 	touch "$mhp_dst/$p"
 done
-rm -rf "$mhp_dst/mhp_test_mod"
+# mhp_test_mod/ stays: kselftest's run_tests visits it (TEST_GEN_MODS_DIR)
+# and, with no kernel build in the guest, leaves the module as it is
+rm -f "$mhp_dst"/mhp_test_mod/*.o "$mhp_dst"/mhp_test_mod/*.ko
 cp "$STOUT/mhp_test.ko" "$mhp_dst/"
-# the signatures of the registry's entries: a cell names those it sets
-# aside (riscv_mhp.setaside=, selftests/mhp_complaints.h)
-mkdir -p "$stage/opt/mhp/setaside"
-for b in $(mhp_list bugs); do
-	"$MHP_TOOL" signature "$b" >"$stage/opt/mhp/setaside/$b"
-done
-(cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) >"$KOUT/overlay.cpio"
-cat "$ROOTFS" "$KOUT/overlay.cpio" >"$KOUT/initrd.cpio.tmp"
-mv "$KOUT/initrd.cpio.tmp" "$KOUT/initrd.cpio"
+pack "$stage" ""
 say "$K-$F initrd ready ($(du -h "$KOUT/initrd.cpio" | cut -f1))"

@@ -10,10 +10,10 @@
 #                  it is once its .config has what the suite needs. Neither
 #                  directory is ever written.
 # The config is allnoconfig + the suite's fragments (virtme-configs/
-# fragments: base hotplug numa debug) + the kernel's own (config=) + the
-# flavor's (virtme-configs/flavors/FLAVOR.config), merged with the tree's own
-# scripts/kconfig/merge_config.sh (every requested value must stick), run
-# in the build directory. Image, vmlinux and modules out of tree with ccache
+# fragments: boot base hotplug numa debug, and selftests/config) + the
+# kernel's own (config=) + the flavor's (virtme-configs/flavors/), merged
+# with the tree's own scripts/kconfig/merge_config.sh (every requested
+# value must stick), run in the build directory. Image, vmlinux and modules out of tree with ccache
 # into build/kernel/KERNEL-FLAVOR. Cached: nothing to do when inputs are
 # unchanged.
 #

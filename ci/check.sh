@@ -2,13 +2,14 @@
 # check.sh: what `make check` runs. Each step counts as passed or failed;
 # the last line is "check: N passed, N failed".
 #  1. unit tests of the host harness and the stress engine (cmocka), and
-#     the nightly workflow's structure (ci/check-workflow)
+#     the nightly workflow's structure (ci/check-workflow), selftests/config
 #  2. the selftests built natively and run on this host as they are: every
 #     destructive test must skip (no opt-in token here) and run_tests exit 0
 #  3. the default kernel and guest root (cached), the selftests cross-built
 #  4. the runner's own failure handling: a guest that hangs and one that
 #     panics must both be judged FAIL, and leave no QEMU behind
-#  5. every cell of ci/check-cells booted in QEMU (one verdict each)
+#  5. every cell of ci/check-cells booted in QEMU (one verdict each), and
+#     one booted from kselftest's gen_tar tarball
 #  6. every bug of a kernel as shipped (kernel/bugs, kind=shipped) still
 #     caught: its proof cell, nothing set aside, judged KNOWN as that entry
 set -u
@@ -55,6 +56,18 @@ python3 "$MHP_TOP/ci/check-workflow" >"$RUN/workflow.log" 2>&1
 wrc=$?
 [ "$wrc" = 0 ] || grep -v ': ok ' "$RUN/workflow.log"
 result "nightly workflow and ci/matrix (ci/check-workflow)" $wrc
+
+# ... kselftest's config lists what the test sources declare, and the
+# check fails on a config missing one and naming one no test needs
+"$MHP_TOP/ci/selftests-config" >"$RUN/selftests-config.log" 2>&1
+crc=$?
+grep -v '^CONFIG_TEST_HMM=' "$MHP_TOP/selftests/config" >"$RUN/config.mutant"
+echo CONFIG_NO_TEST_NEEDS_THIS=y >>"$RUN/config.mutant"
+"$MHP_TOP/ci/selftests-config" "$RUN/config.mutant" >"$RUN/selftests-config-mutant.log" 2>&1
+[ $? = 1 ] && grep -q '^missing .*CONFIG_TEST_HMM' "$RUN/selftests-config-mutant.log" &&
+	grep -q '^stale .*CONFIG_NO_TEST_NEEDS_THIS' "$RUN/selftests-config-mutant.log" || crc=1
+[ "$crc" = 0 ] || cat "$RUN/selftests-config.log" "$RUN/selftests-config-mutant.log"
+result "selftests/config is what the tests declare (and a wrong one is caught)" $crc
 
 # 2. the selftests on this host: must skip destructive work and exit 0
 K=6.12
@@ -155,6 +168,16 @@ grep -v '^#' "$MHP_TOP/ci/check-cells" | while read -r cell append; do
 	grep -E '^\[cell\] .*(PASS|FAIL|reproduce)' "$RUN/cell-$cell.log" >&2
 done 2>&1 >"$RUN/cells.status"
 while read -r st name; do result "$name" "$st"; done <"$RUN/cells.status"
+
+# ... and once as kselftest's gen_tar tarball, the way CI systems install
+# kselftests: the module must ship in it and every test run from it
+ksft_cell=7.3-plain-sv57-numa2
+MHP_KSFT=gen_tar MHP_QUIET=1 APPEND="riscv_mhp.seed=1" "$MHP_TOP/ci/run-cell" "$ksft_cell" \
+	"$RUN/gen_tar" </dev/null >"$RUN/gen_tar.log" 2>&1
+krc=$?
+grep -q '^riscv-mhp: kselftest tarball: run_kselftest.sh' "$RUN/gen_tar/$ksft_cell/tap.log" 2>/dev/null || krc=1
+[ "$krc" = 0 ] || tail -5 "$RUN/gen_tar.log"
+result "kselftest gen_tar tarball runs the full suite in a guest: $ksft_cell" $krc
 
 # 6. bugs of kernels as shipped: the proof cell, with nothing set aside,
 # must be judged KNOWN as that very entry (first complaint, same cell)

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* config: CONFIG_MIGRATION */
 /*
  * data_integrity: memory whose pages sit in a block being offlined must
  * come through the migration byte for byte. Destructive: needs the

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* config: CONFIG_ZONE_DEVICE CONFIG_DEVICE_PRIVATE CONFIG_TEST_HMM */
 /* test_hmm load / migrate / verify / unload cycles (see mhp_hmm.h). */
 #include <errno.h>
 #include <fcntl.h>

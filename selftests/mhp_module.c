@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* config: CONFIG_MODULES CONFIG_MODULE_UNLOAD CONFIG_DEBUG_FS */
+/* config: CONFIG_KALLSYMS CONFIG_KALLSYMS_ALL CONFIG_PTDUMP_DEBUGFS */
 /* Hidden RAM, the mhp_test module and ptdump (see mhp_module.h). */
 #include <dirent.h>
 #include <errno.h>
@@ -109,16 +111,25 @@ int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
 const char *mhp_module_load(void)
 {
 	static char why[PATH_MAX + 96];
-	char exe[PATH_MAX], ko[PATH_MAX + 16];
+	char exe[PATH_MAX], ko[PATH_MAX + 32];
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	int fd;
 
 	if (!access(MHP_TEST_DEBUGFS, F_OK))
 		return NULL;
 	if (n > 0) {
+		const char *dir;
+
 		exe[n] = '\0';
-		snprintf(ko, sizeof(ko), "%s/mhp_test.ko", dirname(exe));
+		dir = dirname(exe);
+		/* next to the program (make module), or where kselftest's
+		 * install puts a TEST_GEN_MODS_DIR module */
+		snprintf(ko, sizeof(ko), "%s/mhp_test.ko", dir);
 		fd = open(ko, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			snprintf(ko, sizeof(ko), "%s/mhp_test_mod/mhp_test.ko", dir);
+			fd = open(ko, O_RDONLY | O_CLOEXEC);
+		}
 		if (fd >= 0) {
 			long rc = syscall(__NR_finit_module, fd, "", 0);
 			int e = errno;
@@ -132,7 +143,7 @@ const char *mhp_module_load(void)
 		}
 	}
 	if (access(MHP_TEST_DEBUGFS, F_OK) && system("modprobe -q mhp_test 2>/dev/null") != 0)
-		return "mhp_test module not found: build it with 'make module KDIR=<kernel build dir>'";
+		return "mhp_test module not found: kselftest builds it given KDIR=<kernel build dir> (or 'make module KDIR=...')";
 	if (access(MHP_TEST_DEBUGFS, F_OK))
 		return MHP_TEST_DEBUGFS " missing (debugfs not mounted?)";
 	return NULL;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* config: CONFIG_PROC_PAGE_MONITOR CONFIG_PTDUMP_DEBUGFS */
 /* One pass of each reader of hotplug state (mhp_readers.h). */
 #include <elf.h>
 #include <errno.h>

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
+/* config: CONFIG_MEMORY_HOTPLUG CONFIG_NUMA CONFIG_PROC_PAGE_MONITOR */
+/* config: CONFIG_IKCONFIG CONFIG_IKCONFIG_PROC CONFIG_DEBUG_VM */
 /* Helpers shared by the riscv-mhp selftests (see mhp_util.h). */
 #include <dirent.h>
 #include <errno.h>

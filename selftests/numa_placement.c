@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* config: CONFIG_NUMA CONFIG_MIGRATION */
 /*
  * numa_placement: memory hot-added to node N serves allocations bound to
  * N, and removing it makes the node's totals exact again. Destructive:

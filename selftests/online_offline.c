@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* config: CONFIG_MEMORY_HOTREMOVE CONFIG_MIGRATION */
 /*
  * online_offline: offline every online memory block and online it again
  * with each zone choice the kernel offers (online, online_kernel,

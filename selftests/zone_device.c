@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
+/* config: CONFIG_LIBNVDIMM CONFIG_OF_PMEM CONFIG_BLK_DEV_PMEM */
+/* config: CONFIG_NVDIMM_DAX CONFIG_DEV_DAX CONFIG_DEV_DAX_PMEM */
+/* config: CONFIG_DEV_DAX_KMEM */
 /*
  * zone_device: ZONE_DEVICE memory created and destroyed in cycles, the
  * two ways real users reach it. Destructive: needs the riscv-mhp opt-in.

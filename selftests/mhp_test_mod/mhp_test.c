@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
+/* config: CONFIG_MEMORY_HOTREMOVE CONFIG_SPARSEMEM_VMEMMAP */
 /*
  * mhp_test: hot-add and hot-remove RAM that the kernel was told to ignore
  * (mem= on its command line; QEMU still backs it), and allocate dynamic
