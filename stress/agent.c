@@ -259,7 +259,7 @@ static void run_op(const struct mhp_op *op)
 		return;
 	}
 	if (stress_kind_listed(excluded, op->kind)) {
-		emit(STRESS_MARK_OP "%u %s %s skip: excluded (" EXCLUDE_KEY "=%s)",
+		emit(STRESS_MARK_OP "%u %s %s skip: " STRESS_SKIP_EXCLUDED "(" EXCLUDE_KEY "=%s)",
 		     op->idx, op->actor, op->kind, excluded);
 		return;
 	}

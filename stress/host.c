@@ -207,7 +207,8 @@ static void count(struct run *r, const char *act, const char *k, enum outcome o,
 		case OP_EXPECTED: s[i]->expected++; break;
 		case OP_SKIPPED:
 			s[i]->skipped++;
-			s[i]->excluded += !strncmp(why, "excluded", 8);
+			s[i]->excluded += !strncmp(why, STRESS_SKIP_EXCLUDED,
+						   strlen(STRESS_SKIP_EXCLUDED));
 			s[i]->cell_skipped += !strncmp(why, STRESS_SKIP_CELL,
 						       strlen(STRESS_SKIP_CELL));
 			snprintf(s[i]->skip_why, sizeof(s[i]->skip_why), "%s", why);

@@ -37,6 +37,8 @@
  * against the kind's minimum of ok ops (stress_min_ok()).
  */
 #define STRESS_SKIP_CELL	"cell: "
+/* A skip's reason when the run left the op's kind out (riscv_mhp.exclude=) */
+#define STRESS_SKIP_EXCLUDED	"excluded "
 
 extern const struct mhp_op_weight stress_weights[];
 extern const unsigned int stress_nweights;
