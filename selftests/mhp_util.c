@@ -762,3 +762,29 @@ int proc_find(int (*fn)(const struct proc_stat *st, void *arg), void *arg,
 		closedir(d);
 	return found;
 }
+
+void proc_where(const char *dir, char *out, size_t sz)
+{
+	char p[64], line[256], w[64] = "";
+	size_t n;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s/wchan", dir);
+	read_str(p, w, sizeof(w));
+	n = snprintf(out, sz, "wchan %s; stack", w[0] ? w : "0");
+	snprintf(p, sizeof(p), "%s/stack", dir);
+	f = fopen(p, "r");
+	for (int i = 0; f && i < 12 && fgets(line, sizeof(line), f) && n < sz; i++) {
+		char *sym = strstr(line, "] ");
+
+		if (!sym)
+			continue;
+		sym += 2;
+		sym[strcspn(sym, "+\n")] = '\0';
+		n += snprintf(out + n, sz - n, "%s%s", i ? " <- " : " ", sym);
+	}
+	if (f)
+		fclose(f);
+	else if (n < sz)
+		snprintf(out + n, sz - n, " unreadable (%s)", strerror(errno));
+}

@@ -182,6 +182,12 @@ int proc_stat(int pid, struct proc_stat *st);
 /* The first process (by /proc order) for which fn says 1: 1 and it in st; 0 if none. */
 int proc_find(int (*fn)(const struct proc_stat *st, void *arg), void *arg,
 	      struct proc_stat *st);
+/*
+ * Where a task sleeps in the kernel, for a hang report: "wchan W; stack
+ * a <- b <- c" (up to 12 frames) of the task whose /proc directory is dir
+ * (/proc/PID, /proc/self/task/TID).
+ */
+void proc_where(const char *dir, char *out, size_t sz);
 
 /* Health of the kernel across a test program. */
 struct kernel_health {

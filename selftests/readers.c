@@ -164,23 +164,15 @@ static int stop_readers(pid_t *pid, int *hung)
 			usleep(100000);
 	}
 	for (int r = 0; r < MHP_NR_READERS; r++) {
-		char path[64], line[256];
-		FILE *f;
+		char dir[32], where[600];
 
 		hung[r] = pid[r] > 0;
 		if (!hung[r])
 			continue;
-		ksft_print_msg("%s reader (pid %d) still running %ds after stop: hung in the kernel?\n",
-			       mhp_reader_name[r], pid[r], STOP_DEADLINE_S);
-		snprintf(path, sizeof(path), "/proc/%d/wchan", pid[r]);
-		if (!read_str(path, line, sizeof(line)))
-			ksft_print_msg("  wchan: %s\n", line);
-		snprintf(path, sizeof(path), "/proc/%d/stack", pid[r]);
-		f = fopen(path, "r");
-		while (f && fgets(line, sizeof(line), f))
-			ksft_print_msg("  %s", line);
-		if (f)
-			fclose(f);
+		snprintf(dir, sizeof(dir), "/proc/%d", pid[r]);
+		proc_where(dir, where, sizeof(where));
+		ksft_print_msg("%s reader (pid %d) still running %ds after stop: hung in the kernel? %s\n",
+			       mhp_reader_name[r], pid[r], STOP_DEADLINE_S, where);
 		kill(pid[r], SIGKILL);
 		waitpid(pid[r], NULL, 0);
 	}

@@ -129,33 +129,6 @@ static struct {
 	char where[600];	/* wchan and stack when it fired */
 } wd = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
-/* "wchan W; stack a <- b <- c" of the task whose /proc directory is dir. */
-static void task_where(const char *dir, char *out, size_t sz)
-{
-	char p[64], line[256], w[64] = "";
-	size_t n;
-	FILE *f;
-
-	snprintf(p, sizeof(p), "%s/wchan", dir);
-	read_str(p, w, sizeof(w));
-	n = snprintf(out, sz, "wchan %s; stack", w[0] ? w : "0");
-	snprintf(p, sizeof(p), "%s/stack", dir);
-	f = fopen(p, "r");
-	for (int i = 0; f && i < 12 && fgets(line, sizeof(line), f) && n < sz; i++) {
-		char *sym = strstr(line, "] ");
-
-		if (!sym)
-			continue;
-		sym += 2;
-		sym[strcspn(sym, "+\n")] = '\0';
-		n += snprintf(out + n, sz - n, "%s%s", i ? " <- " : " ", sym);
-	}
-	if (f)
-		fclose(f);
-	else if (n < sz)
-		snprintf(out + n, sz - n, " unreadable (%s)", strerror(errno));
-}
-
 static int is_my_child(const struct proc_stat *st, void *arg)
 {
 	(void)arg;
@@ -173,13 +146,13 @@ static void where_is(pid_t tid, char *out, size_t sz)
 	size_t n;
 
 	snprintf(p, sizeof(p), "/proc/self/task/%d", tid);
-	task_where(p, out, sz);
+	proc_where(p, out, sz);
 	n = strlen(out);
 	if (n + 64 >= sz || !proc_find(is_my_child, NULL, &child))
 		return;
 	n += snprintf(out + n, sz - n, "; its child %d (%s): ", child.pid, child.comm);
 	snprintf(p, sizeof(p), "/proc/%d", child.pid);
-	task_where(p, out + n, sz - n);
+	proc_where(p, out + n, sz - n);
 }
 
 static void *watchdog(void *arg)
