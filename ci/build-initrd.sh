@@ -41,6 +41,9 @@ pack() {
 	mv "$KOUT/initrd$2.cpio.tmp" "$KOUT/initrd$2.cpio"
 }
 
+# a kernel the developer built (KBUILD=): the module builds against it
+KDIR=$(cat "$KOUT/kbuild" 2>/dev/null || echo "$KOUT")
+
 KSFT=${MHP_KSFT:-}
 case "$KSFT" in ''|gen_tar) ;; *) die "MHP_KSFT=$KSFT: want gen_tar (or nothing)" ;; esac
 if [ "$KSFT" = gen_tar ]; then
@@ -55,7 +58,6 @@ if [ "$KSFT" = gen_tar ]; then
 	ksdir=$tree/tools/testing/selftests
 	rm -rf "$ksdir/riscv-mhp"
 	cp -r "$MHP_TOP/selftests" "$ksdir/riscv-mhp"
-	KDIR=$(cat "$KOUT/kbuild" 2>/dev/null || echo "$KOUT")
 	make -C "$ksdir" TARGETS=riscv-mhp ARCH=riscv CROSS_COMPILE=$MHP_CROSS \
 		KDIR="$KDIR" gen_tar >"$tree/gen_tar.log" 2>&1 ||
 		{ tail -20 "$tree/gen_tar.log" >&2; die "kselftest gen_tar failed (see $tree/gen_tar.log)"; }
@@ -78,8 +80,6 @@ mkdir -p "$STOUT"
 make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" \
 	ARCH=riscv CROSS_COMPILE=$MHP_CROSS all >"$STOUT/build.log" 2>&1 ||
 	{ cat "$STOUT/build.log" >&2; die "selftests cross build failed"; }
-# a kernel the developer built (KBUILD=): the module builds against it
-KDIR=$(cat "$KOUT/kbuild" 2>/dev/null || echo "$KOUT")
 make -s -C "$MHP_TOP/selftests" KSRC="$SRC" OUTPUT="$STOUT" KDIR="$KDIR" \
 	ARCH=riscv CROSS_COMPILE=$MHP_CROSS module >"$STOUT/module.log" 2>&1 ||
 	{ cat "$STOUT/module.log" >&2; die "test module build failed"; }
