@@ -36,6 +36,11 @@ load_kernel() {
 # MHP_KERNEL_DIR names a kernel built elsewhere (a mutant of the bug
 # catalog, a bisect step): run-cell then boots it as it is.
 kernel_dir() { echo "${MHP_KERNEL_DIR:-$MHP_BUILD/kernel/$1-$2}"; }
+# cell_build CELL: the kernel build a cell boots, KERNEL-FLAVOR (6.12-plain)
+cell_build() {
+	need_tool
+	"$MHP_TOOL" describe "$1" | sed -n 's/^kernel=//p;s/^flavor=//p' | paste -sd-
+}
 # kernel_src KERNEL: the tree the kernel builds from (needs load_kernel):
 # Debian's extracted (and patched) tree, or the developer's KSRC (the
 # source of KBUILD when only that is given). Each kernel has its own tree,
