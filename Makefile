@@ -42,7 +42,7 @@ HARNESS_HDR := $(wildcard ci/src/*.h) selftests/mhp_complaints.h selftests/mhp_p
 
 .PHONY: all run check deps host-tools unit kernel rootfs initrd selftests \
 	cell matrix known report kernel-lint kernel-bisect kernel-mutants kernel-series clean distclean \
-	qemu stress stress-tools stress-unit reproduce minimize bench soak
+	qemu stress stress-tools stress-unit reproduce bundle minimize bench soak
 
 all: host-tools
 
@@ -154,8 +154,15 @@ stress: stress-tools
 	@stress/run stress
 
 # make reproduce CELL=... SEED=... [DURATION=...] | PLAN=file
-reproduce: stress-tools
-	@stress/run reproduce
+# make reproduce BUNDLE=file [KSRC=/path/to/linux | KBUILD=/path/to/O]
+reproduce: deps host-tools $(HOST)/mhp-stress
+	@if [ -n "$(BUNDLE)" ]; then ci/bundle replay "$(BUNDLE)"; \
+	else $(MAKE) -s stress-tools && stress/run reproduce; fi
+
+# make bundle RUN=results/<run>: each failed run in it as one tarball
+bundle: host-tools $(HOST)/mhp-stress
+	@test -n "$(RUN)" || { echo "usage: make bundle RUN=results/<run>" >&2; exit 2; }
+	@ci/bundle make "$(RUN)"
 
 # make minimize CELL=... SEED=... [DURATION=...] | PLAN=file
 minimize: stress-tools

@@ -13,6 +13,8 @@
 #  6. every bug of a kernel as shipped (kernel/bugs, kind=shipped) still
 #     caught: its proof cell, nothing set aside, judged KNOWN as that entry
 #     (ci/known-bugs; on the kernel builds of step 5, `make known` all)
+#  7. one of those failures bundled into one file and replayed from it
+#     (ci/bundle): the same signature comes back
 set -u
 MHP_STEP=check
 . "$(dirname "$0")/lib.sh"
@@ -57,6 +59,12 @@ python3 "$MHP_TOP/ci/check-workflow" >"$RUN/workflow.log" 2>&1
 wrc=$?
 [ "$wrc" = 0 ] || grep -v ': ok ' "$RUN/workflow.log"
 result "nightly workflow and ci/matrix (ci/check-workflow)" $wrc
+
+# ... and the matrix report's history: new, fixed, flaky, another signature
+python3 "$MHP_TOP/ci/tests/report-history" >"$RUN/report-history.log" 2>&1
+hrc=$?
+[ "$hrc" = 0 ] || cat "$RUN/report-history.log"
+result "matrix report: what changed since the last run (ci/tests/report-history)" $hrc
 
 # ... kselftest's config lists what the test sources declare, and the
 # check fails on a config missing one and naming one no test needs
@@ -136,7 +144,9 @@ expect_fail() {	# NAME CELL WANT_REASON APPEND
 	MHP_QUIET=1 MHP_TIMEOUT=${MHP_PROBE_TIMEOUT:-20} APPEND="$4 $token" \
 		"$MHP_TOP/ci/run-cell" "$2" "$RUN/runner-$1" >"$RUN/runner-$1.log" 2>&1
 	rc=$?
-	left=$(pgrep -f "$token" || true)
+	# pgrep: 1 none left, 0 some; anything else (no pgrep) fails the check
+	left=$(pgrep -f "$token") && prc=0 || prc=$?
+	[ "$prc" -le 1 ] || left="unknown (pgrep exit $prc)"
 	what="runner: $1: $2 is judged FAIL ($3) and no QEMU survives"
 	if [ "$rc" = 1 ] && [ -z "$left" ] && grep -q "$3" "$RUN/runner-$1.log" &&
 	   ! grep -q ': KNOWN:' "$RUN/runner-$1.log"; then
@@ -144,7 +154,7 @@ expect_fail() {	# NAME CELL WANT_REASON APPEND
 	else
 		tail -5 "$RUN/runner-$1.log"
 		say "exit $rc, QEMU left: ${left:-none}"
-		[ -z "$left" ] || kill -KILL $left
+		[ -z "$left" ] || [ "$prc" != 0 ] || kill -KILL $left
 		result "$what" 1
 	fi
 }
@@ -190,6 +200,25 @@ done | sort -u)
 grep '^left to make known' "$RUN/known.log" | sed 's/^/[check] /'
 grep -q '^1 ' "$RUN/known.status" && grep -v '^left to make known' "$RUN/known.log"
 while read -r st name; do result "$name" "$st"; done <"$RUN/known.status"
+
+# 7. a failure is one file: the first known bug proved above, bundled
+# (make bundle) and replayed from its tarball (make reproduce BUNDLE=):
+# the same signature must come back
+kb=$(sed -n 's|^0 known bug still caught: \([^:]*\): kernel/bugs/\(.*\)$|\2/\1|p' "$RUN/known.status" | head -n 1)
+if [ -n "$kb" ]; then
+	MHP_RESULTS=$RUN/bundle "$MHP_TOP/ci/bundle" make "$RUN/known-${kb%%/*}/${kb#*/}" >"$RUN/bundle.log" 2>&1
+	brc=$?
+	bf=$(ls "$RUN"/bundle/bundles/*.tar.gz 2>/dev/null | head -n 1)
+	if [ "$brc" = 0 ] && [ -n "$bf" ]; then
+		MHP_QUIET=1 MHP_RESULTS=$RUN/bundle "$MHP_TOP/ci/bundle" replay "$bf" >>"$RUN/bundle.log" 2>&1
+		brc=$?
+	fi
+	grep -E '^\[bundle\] (replay|bundled)' "$RUN/bundle.log"
+	[ "$brc" = 1 ] && grep -q '^\[bundle\] replay: the signature came back' "$RUN/bundle.log"
+	st=$?
+	[ "$st" = 0 ] || tail -n 8 "$RUN/bundle.log"
+	result "a failure as one file: ${kb#*/} bundled, replayed from the tarball, same signature" $st
+fi
 
 say "done in $(($(date +%s) - t_start))s; results in $RUN"
 echo "check: $passed passed, $failed failed"

@@ -22,7 +22,7 @@ PIN=/etc/apt/preferences.d/riscv-mhp
 # with -t bookworm-backports so QEMU 10 gets its own -common/-data.
 PKGS_BASE="make gcc gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
 binutils-riscv64-linux-gnu flex bison bc cpio kmod rsync libelf-dev libssl-dev
-ccache perl python3 xz-utils zstd device-tree-compiler libfdt-dev
+ccache perl python3 procps xz-utils zstd device-tree-compiler libfdt-dev
 python3-yaml libjson-c-dev libcmocka-dev pkgconf mmdebstrap arch-test debootstrap dpkg-dev
 libglib2.0-dev libpixman-1-dev zlib1g-dev ninja-build python3-venv gnuplot-nox"
 PKGS_BPO="qemu-system-riscv qemu-user-static opensbi meson python3-pycotap"

@@ -36,6 +36,16 @@ load_kernel() {
 # MHP_KERNEL_DIR names a kernel built elsewhere (a mutant of the bug
 # catalog, a bisect step): run-cell then boots it as it is.
 kernel_dir() { echo "${MHP_KERNEL_DIR:-$MHP_BUILD/kernel/$1-$2}"; }
+# runner_qemu: the emulator ci/run-cell starts for RUNNER (qemu: QEMU, or
+# qemu-system-riscv64; vng: ci/run-vng, which boots the same argv through
+# virtme-ng with QEMU as its emulator). Dies on another RUNNER.
+runner_qemu() {
+	case ${RUNNER:-qemu} in
+	qemu) echo "${QEMU:-qemu-system-riscv64}" ;;
+	vng) echo "$MHP_TOP/ci/run-vng" ;;
+	*) die "RUNNER must be qemu or vng, not '$RUNNER'" ;;
+	esac
+}
 # cell_build CELL: the kernel build a cell boots, KERNEL-FLAVOR (6.12-plain)
 cell_build() {
 	need_tool

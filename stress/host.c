@@ -760,11 +760,19 @@ static int cmd_run(int argc, char **argv)
 
 /* --- triage -------------------------------------------------------------- */
 
+/*
+ * mhp-stress triage DIR: DIR/console.log's first kernel report into
+ * DIR/report.txt (decoded with --vmlinux and --ksrc), its signature printed
+ * and kept in DIR/signature; with no kernel report, --reason TEXT (the
+ * verdict's) is the signature, numbers as N. A cell's run and a stress run
+ * get the same signature for the same bug (ci/bundle compares them).
+ */
 static int cmd_triage(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "vmlinux", 1, NULL, 'V' }, { "ksrc", 1, NULL, 'K' },
-		{ "index", 1, NULL, 'I' }, { NULL, 0, NULL, 0 }
+		{ "index", 1, NULL, 'I' }, { "reason", 1, NULL, 'R' },
+		{ NULL, 0, NULL, 0 }
 	};
 	struct triage_opts to = { 0 };
 	char sig[TRIAGE_SIG_MAX];
@@ -776,11 +784,12 @@ static int cmd_triage(int argc, char **argv)
 		case 'V': to.vmlinux = optarg; break;
 		case 'K': to.ksrc = optarg; break;
 		case 'I': to.index = optarg; break;
+		case 'R': to.fallback = optarg; break;
 		default: die("triage: unknown option");
 		}
 	}
 	if (optind + 1 != argc)
-		die("usage: mhp-stress triage DIR [--vmlinux V --ksrc KSRC] [--index FILE]");
+		die("usage: mhp-stress triage DIR [--vmlinux V --ksrc KSRC] [--index FILE] [--reason TEXT]");
 	to.dir = argv[optind];
 	if (triage_run(&to, sig, sizeof(sig)) < 0)
 		die("%s: no console.log", to.dir);
