@@ -1,10 +1,13 @@
 #!/bin/sh
-# Idempotent host setup for riscv-mhp on Debian 12 (bookworm).
+# Idempotent host setup for riscv-mhp on Debian 12 (bookworm) or 13 (trixie).
 #
-# Adds bookworm-backports (+deb-src) for QEMU 10 / OpenSBI, trixie
-# (amd64 + riscv64) and the suites the kernels under test come from
-# (suite= of kernel/kernels/*.kernel, e.g. trixie-backports), every one
-# pinned at 50 so nothing on the host is ever upgraded; mounts binfmt_misc
+# Debian 12: adds bookworm-backports (+deb-src) for QEMU 10 / OpenSBI,
+# trixie (amd64 + riscv64) and the suites the kernels under test come from
+# (suite= of kernel/kernels/*.kernel, e.g. trixie-backports). Debian 13:
+# has QEMU 10 and the rest itself; adds bookworm and bookworm-security
+# (linux-source-6.1) and the kernels' suites. Every added suite is pinned
+# at 50 so nothing on the host is ever upgraded. Any other system: one
+# line naming what to install, exit 2. Mounts binfmt_misc
 # for qemu-user, and installs every package the project uses. A kernel's
 # source package is installed when a cell first builds it
 # (ci/build-kernel.sh). A second run changes nothing and says so.
@@ -28,6 +31,16 @@ libglib2.0-dev libpixman-1-dev zlib1g-dev ninja-build python3-venv gnuplot-nox"
 PKGS_BPO="qemu-system-riscv qemu-user-static opensbi meson python3-pycotap"
 PKGS_TRIXIE="virtme-ng qemu-efi-riscv64"
 
+# the host: Debian 12 or 13, nothing else
+HOST=$(. /etc/os-release 2>/dev/null; echo "${ID:-}:${VERSION_CODENAME:-}")
+case $HOST in
+debian:bookworm) HOST=bookworm ;;
+debian:trixie) HOST=trixie ;;
+*)
+	echo "deps: $(. /etc/os-release 2>/dev/null; echo "${PRETTY_NAME:-this system}") is not Debian 12 or 13: install by hand $(echo $PKGS_BASE $PKGS_BPO $PKGS_TRIXIE) (QEMU >= 10 with riscv64, virtme-ng, Debian's linux-source packages), then run the scripts in ci/ directly" >&2
+	exit 2 ;;
+esac
+
 changed=0
 
 # the Debian suites the kernels under test name, besides the host's own
@@ -36,6 +49,10 @@ KSUITES=$(sed -n 's/^suite=//p' "$(dirname "$0")/../kernel/kernels/"*.kernel |
 	grep -v -e '^bookworm' -e '^trixie$' -e '^$' | sort -u | tr '\n' ' ')
 
 want_sources() {
+	if [ "$HOST" = trixie ]; then
+		want_sources_trixie
+		return
+	fi
 	cat <<EOS
 # written by riscv-mhp ci/deps.sh
 Types: deb deb-src
@@ -62,22 +79,39 @@ Architectures: amd64
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
 	fi
-	has_security || want_security
+	has_security bookworm || want_security bookworm
+}
+
+# Debian 13: bookworm for linux-source-6.1 (trixie has 6.12 only), with
+# its security updates (pinned), the kernels' suites, and trixie's own
+# security updates if the host lacks them (6.12 is updated through them)
+want_sources_trixie() {
+	cat <<EOS
+# written by riscv-mhp ci/deps.sh
+Types: deb
+URIs: $MIRROR
+Suites: bookworm ${KSUITES% }
+Components: main
+Architectures: amd64
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+EOS
+	want_security bookworm
+	has_security trixie || want_security trixie
 }
 
 # The reference kernel (linux-source-6.12) is updated through
 # bookworm-security; a machine without that suite would build an older one.
 SECURITY_MIRROR=${MHP_DEBIAN_SECURITY_MIRROR:-http://deb.debian.org/debian-security}
-has_security() {
-	grep -rqsE 'bookworm-security|bookworm/updates' /etc/apt/sources.list \
+has_security() {	# SUITE: the host's sources have SUITE's security updates
+	grep -rqsE "$1-security|$1/updates" /etc/apt/sources.list \
 		/etc/apt/sources.list.d/ --exclude=riscv-mhp.sources
 }
-want_security() {
+want_security() {	# SUITE
 	cat <<EOS
 
 Types: deb
 URIs: $SECURITY_MIRROR
-Suites: bookworm-security
+Suites: $1-security
 Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
@@ -85,7 +119,9 @@ EOS
 
 want_pin() {
 	echo "# written by riscv-mhp ci/deps.sh: these suites only when asked for by name"
-	for su in trixie $KSUITES; do
+	pinned="trixie $KSUITES"
+	[ "$HOST" = bookworm ] || pinned="bookworm bookworm-security $KSUITES"
+	for su in $pinned; do
 		printf '\nPackage: *\nPin: release n=%s\nPin-Priority: 50\n' "$su"
 	done
 }
@@ -107,8 +143,10 @@ if ! dpkg --print-foreign-architectures | grep -qx riscv64; then
 	changed=1
 fi
 
+other=trixie
+[ "$HOST" = bookworm ] || other=bookworm
 if [ "$changed" = 1 ] || ! [ -d /var/lib/apt/lists ] ||
-   [ -z "$(ls /var/lib/apt/lists/*trixie*Packages* 2>/dev/null)" ]; then
+   [ -z "$(ls /var/lib/apt/lists/*"$other"*Packages* 2>/dev/null)" ]; then
 	say "apt-get update"
 	$SUDO apt-get update -q
 fi
@@ -133,10 +171,15 @@ m=$(missing_of $PKGS_BASE)
 m=$(missing_of $PKGS_BPO)
 qver=$(dpkg-query -W -f='${Version}' qemu-system-riscv 2>/dev/null || true)
 case "$qver" in 1:1[0-9].*) ;; *) m="$PKGS_BPO" ;; esac
-[ -z "$m" ] || apt_install -t bookworm-backports $m
+if [ "$HOST" = bookworm ]; then
+	[ -z "$m" ] || apt_install -t bookworm-backports $m
+else
+	[ -z "$m" ] || apt_install $m
+fi
 # shellcheck disable=SC2086
 m=$(missing_of $PKGS_TRIXIE)
-[ -z "$m" ] || apt_install $(for p in $m; do printf '%s/trixie ' "$p"; done)
+[ -z "$m" ] || [ "$HOST" = trixie ] || m=$(for p in $m; do printf '%s/trixie ' "$p"; done)
+[ -z "$m" ] || apt_install $m
 
 # qemu-user for riscv64 (mmdebstrap runs the guest's maintainer scripts)
 if ! [ -e /proc/sys/fs/binfmt_misc/register ]; then

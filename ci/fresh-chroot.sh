@@ -1,7 +1,8 @@
 #!/bin/sh
 # fresh-chroot.sh [DIR [COMMAND...]]: prove the README on a fresh Debian 12
-# machine. Debootstraps bookworm (minbase) into DIR (default
-# /var/tmp/mhp-fresh), clones this repository into it, installs make (the
+# machine (MHP_FRESH_SUITE=trixie: Debian 13). Debootstraps the suite
+# (minbase) into DIR (default /var/tmp/mhp-fresh, or mhp-fresh-trixie),
+# clones this repository into it, installs make (the
 # README's only prerequisite), and runs the README's two commands inside
 # with their times ("make run", again warm, "make check"), or the given
 # commands (e.g. "make bugcheck"). Nothing from this host's caches is
@@ -9,15 +10,18 @@
 set -eu
 MHP_STEP=fresh
 . "$(dirname "$0")/lib.sh"
-DIR=${1:-/var/tmp/mhp-fresh}
+SUITE=${MHP_FRESH_SUITE:-bookworm}
+case $SUITE in bookworm) d=/var/tmp/mhp-fresh ;; trixie) d=/var/tmp/mhp-fresh-trixie ;;
+	*) die "MHP_FRESH_SUITE must be bookworm or trixie, not '$SUITE'" ;; esac
+DIR=${1:-$d}
 [ $# -gt 0 ] && shift
 [ $# -gt 0 ] || set -- "make run" "make run" "make check"
 MIRROR=${MHP_DEBIAN_MIRROR:-http://deb.debian.org/debian}
 [ "$(id -u)" = 0 ] || die "needs root (debootstrap, chroot)"
 
 if ! [ -x "$DIR/root/usr/bin/apt-get" ]; then
-	say "debootstrap bookworm into $DIR/root"
-	debootstrap --variant=minbase bookworm "$DIR/root" "$MIRROR" >"$DIR.debootstrap.log" 2>&1 ||
+	say "debootstrap $SUITE into $DIR/root"
+	debootstrap --variant=minbase "$SUITE" "$DIR/root" "$MIRROR" >"$DIR.debootstrap.log" 2>&1 ||
 		die "debootstrap failed (see $DIR.debootstrap.log)"
 fi
 rm -rf "$DIR/root/src/riscv-mhp"
