@@ -197,7 +197,7 @@ kfs=$(grep -v '^#' "$MHP_TOP/ci/check-cells" | cut -d' ' -f1 | while read -r c; 
 	cell_build "$c"
 done | sort -u)
 "$MHP_TOP/ci/known-bugs" "$RUN" $kfs >"$RUN/known.status" 2>"$RUN/known.log"
-grep '^left to make known' "$RUN/known.log" | sed 's/^/[check] /'
+grep -e '^left to make known' -e ': caught on run' "$RUN/known.log" | sed 's/^/[check] /'
 grep -q '^1 ' "$RUN/known.status" && grep -v '^left to make known' "$RUN/known.log"
 while read -r st name; do result "$name" "$st"; done <"$RUN/known.status"
 

@@ -470,6 +470,7 @@ static int cmd_expect(const char *name, int signature_only)
 	shell_word("fix", e->fix);
 	shell_word("fixed_in", e->fixed_in);
 	shell_word("fixed_cells", e->fixed_cells);
+	printf("attempts=%d\n", e->attempts);
 	return 0;
 }
 

@@ -397,8 +397,9 @@ int expect_parse(const char *name, const char *text, struct expect *e,
 {
 	static const char *const keys[] = { "kind", "kernel", "flavor", "cells",
 		"append", "signature", "effect", "leave_out", "what", "oracle",
-		"caught", "minus_patch", "proof", "fix", "fixed_in", NULL };
-	const char *kind, *effect;
+		"caught", "minus_patch", "proof", "fix", "fixed_in", "attempts", NULL };
+	const char *kind, *effect, *attempts;
+	char *end;
 	struct kv kv;
 	regex_t re;
 
@@ -437,6 +438,13 @@ int expect_parse(const char *name, const char *text, struct expect *e,
 		e->effect = EFFECT_SETASIDE;
 	else
 		FAIL("effect must be fatal or setaside, not '%s'", effect);
+	attempts = kv_get(&kv, "attempts");
+	e->attempts = 1;
+	if (*attempts) {
+		e->attempts = (int)strtol(attempts, &end, 10);
+		if (*end || e->attempts < 1 || e->attempts > 20)
+			FAIL("attempts must be a number 1..20, not '%s'", attempts);
+	}
 	if (!*e->kernel || !*e->flavor || !*e->cells || !*e->signature)
 		FAIL("kernel, flavor, cells and signature are required");
 	if (!registry_has(AXIS_KERNEL, e->kernel))

@@ -80,6 +80,8 @@ struct expect {
 	char fix[128];		/* shipped: subject words of our patch fixing it */
 	char fixed_in[64];	/* shipped: the kernels whose series carry it */
 	char fixed_cells[256];	/* the proof cells on those kernels (derived) */
+	int attempts;		/* proof runs a race gets before it counts as
+				 * not caught (1..20, default 1) */
 };
 
 #define EXPECT_MAX 64

@@ -705,6 +705,13 @@ static void expect_entries_are_checked(void **state)
 	assert_int_equal(expect_parse("w", WARN_ENTRY, &e, err, sizeof(err)), 0);
 	assert_int_equal(e.effect, EFFECT_SETASIDE);
 	assert_int_equal(expect_parse("o", OOPS_ENTRY, &e, err, sizeof(err)), 0);
+	assert_int_equal(e.attempts, 1);
+	/* a race's proof may get several runs, within reason */
+	assert_int_equal(expect_parse("o", OOPS_ENTRY "attempts=6\n", &e, err, sizeof(err)), 0);
+	assert_int_equal(e.attempts, 6);
+	assert_int_equal(expect_parse("o", OOPS_ENTRY "attempts=0\n", &e, err, sizeof(err)), -1);
+	assert_int_equal(expect_parse("o", OOPS_ENTRY "attempts=3x\n", &e, err, sizeof(err)), -1);
+	assert_int_equal(expect_parse("o", OOPS_ENTRY, &e, err, sizeof(err)), 0);
 	assert_int_equal(expect_applies(&e, "6.12-kasan-sv48-flat-page"), 1);
 	assert_int_equal(expect_applies(&e, "6.12-plain-sv57-numa2"), 0);
 	assert_int_equal(expect_applies(&e, "local-plain-sv48-numa2"), 0);
