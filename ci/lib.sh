@@ -46,6 +46,15 @@ runner_qemu() {
 	*) die "RUNNER must be qemu or vng, not '$RUNNER'" ;;
 	esac
 }
+# verdict_word DIR: a finished run's verdict, PASS, FAIL or KNOWN (a cell's
+# verdict file, else a stress run's verdict.json); nothing if unfinished
+verdict_word() {
+	if [ -f "$1/verdict" ]; then
+		sed -n '1s/^[^:]*: \([A-Z]*\).*/\1/p' "$1/verdict"
+	elif [ -f "$1/verdict.json" ]; then
+		sed -n 's/.*"verdict": *"\([A-Z]*\)".*/\1/p' "$1/verdict.json" | head -n 1
+	fi
+}
 # cell_build CELL: the kernel build a cell boots, KERNEL-FLAVOR (6.12-plain)
 cell_build() {
 	need_tool
