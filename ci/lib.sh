@@ -108,12 +108,14 @@ kernel_flavor_args() {
 
 # kernel_fragments FLAVOR: the config fragments of a kernel (after
 # load_kernel) in that flavor, in merge order: the suite's (with the
-# selftests' own config, kselftest's list of what they need), the kernel's
-# own (config=), the flavor's
+# selftests' own config, kselftest's list of what they need), ACPI for a
+# kernel that boots riscv with it (acpi=yes: the same build boots device-
+# tree and 'firmware acpi' cells), the kernel's own (config=), the flavor's
 kernel_fragments() {
 	_f=$MHP_TOP/virtme-configs/fragments
 	printf '%s ' "$_f/boot.config" "$_f/base.config" "$MHP_TOP/selftests/config" \
 		"$_f/hotplug.config" "$_f/numa.config" "$_f/debug.config"
+	[ "${k_acpi:-0}" != 1 ] || printf '%s ' "$_f/acpi.config"
 	for _c in $k_config; do printf '%s ' "$_f/$_c.config"; done
 	printf '%s\n' "$MHP_TOP/virtme-configs/flavors/$1.config"
 }

@@ -1,35 +1,37 @@
 #!/bin/sh
-# acpi-dimm.sh: boot a riscv virt guest through EDK2 with ACPI (GED memory
-# hotplug) and run qemu/dimm-cycle against it: pc-dimm plug / online /
-# offline / device_del / DEVICE_DELETED / object-del, N cycles.
+# acpi-dimm.sh CELL OUTDIR [dimm-cycle options]: boot an ACPI cell (its
+# topology says 'firmware acpi') to a shell and run qemu/dimm-cycle against
+# it: host-driven pc-dimm plug / online / offline / device_del /
+# DEVICE_DELETED / object-del, N cycles, the DIMMs on the cell's nodes in
+# turn; the topology's cold-plugged DIMMs are checked first.
 #
-#   QEMU=... IMAGE=... INITRD=... qemu/acpi-dimm.sh OUTDIR [dimm-cycle options]
+#   qemu/acpi-dimm.sh 7.3-plain-sv48-acpi2 results/acpi/7.3-sv48 --cycles 20
 #
-#   QEMU     patched qemu-system-riscv64 (qemu/build.sh; stock 10.0.2 has
-#            no pc-dimm on riscv)
-#   IMAGE    kernel Image with ACPI + EFI stub (virtme-configs/fragments/acpi.config)
-#   INITRD   initramfs with a /bin/sh (build/rootfs/rootfs.cpio will do)
-#   CPU      -cpu value (default rv64,sv57=off: Sv48); sv39: rv64,sv57=off,sv48=off
-#   NODES    NUMA nodes, 1 CPU and 512 MiB each (default 2)
-#   COLD     DIMMs cold-plugged on the command line, 256 MiB on node 0 (default 1)
-#
+# The QEMU command is the cell's (mhp-cell argv: EDK2, ACPI, the DIMMs)
+# with rdinit=/bin/sh and a second QMP monitor for events; the kernel is
+# the cell's build (built if missing), the initramfs the guest root
+# (build/rootfs/rootfs.cpio). QEMU= overrides our build (make qemu).
 # Output in OUTDIR: transcript.log (QMP commands, replies, events, guest
 # console, per-cycle verdicts), argv. Glue only: the logic is dimm-cycle.c.
 set -eu
 MHP_STEP=acpi-dimm
 . "$(dirname "$0")/../ci/lib.sh"
 
-[ $# -ge 1 ] || die "usage: QEMU=... IMAGE=... INITRD=... $0 OUTDIR [dimm-cycle options]"
-OUT=$1
-shift
-: "${QEMU:?QEMU= the patched qemu-system-riscv64}"
-: "${IMAGE:?IMAGE= an ACPI kernel Image}"
-: "${INITRD:=$MHP_BUILD/rootfs/rootfs.cpio}"
-: "${CPU:=rv64,sv57=off}"
-: "${NODES:=2}"
-: "${COLD:=1}"
-FW=/usr/share/qemu-efi-riscv64
-[ -f "$FW/RISCV_VIRT_CODE.fd" ] || die "no $FW/RISCV_VIRT_CODE.fd: apt-get install qemu-efi-riscv64/trixie (make deps)"
+[ $# -ge 2 ] || die "usage: $0 CELL OUTDIR [dimm-cycle options]"
+CELL=$1
+OUT=$2
+shift 2
+need_tool
+desc=$("$MHP_TOOL" describe "$CELL") || exit 2
+eval "$desc"
+[ "$firmware" = acpi ] || die "$CELL: topology $topo boots with a device tree; acpi-dimm needs 'firmware acpi'"
+[ -f "$edk2_vars" ] || die "no $edk2_vars: make deps installs qemu-efi-riscv64"
+: "${QEMU:=$("$MHP_TOP/qemu/build.sh" | tail -n 1)}"
+"$MHP_TOP/ci/build-kernel.sh" "$kernel" "$flavor"
+"$MHP_TOP/ci/build-rootfs.sh"
+KOUT=$(kernel_dir "$kernel" "$flavor")
+INITRD=$MHP_BUILD/rootfs/rootfs.cpio
+[ -f "$INITRD" ] || die "no $INITRD (make rootfs)"
 
 mkdir -p "$OUT"
 TOOL=$MHP_BUILD/acpi/bin/dimm-cycle
@@ -41,39 +43,17 @@ gcc -D_GNU_SOURCE -std=gnu11 -Wall -Wextra -O2 -g -I"$MHP_TOP/ci/src" \
 	"$MHP_TOP/ci/src/registry.c" -ljson-c
 
 # the variable store is written by the firmware: a private copy per run
-cp "$FW/RISCV_VIRT_VARS.fd" "$OUT/vars.fd"
+cp "$edk2_vars" "$OUT/vars.fd"
 rm -f "$OUT/qmp.sock" "$OUT/events.sock"
 {
-	echo "$QEMU"
-	# OpenSBI (-bios default) comes from Debian's QEMU data directory
-	printf '%s\n' -L /usr/share/qemu -nodefaults -display none -no-reboot
-	printf '%s\n' -M virt,acpi=on,pflash0=code,pflash1=vars
-	printf '%s\n' -blockdev "node-name=code,driver=file,read-only=on,filename=$FW/RISCV_VIRT_CODE.fd"
-	printf '%s\n' -blockdev "node-name=vars,driver=file,filename=$OUT/vars.fd"
-	printf '%s\n' -cpu "$CPU" -smp "$NODES"
-	# boot RAM 512 MiB a node; slots + maxmem: room for DIMMs above RAM
-	printf '%s\n' -m "$((NODES * 512))M,slots=8,maxmem=$((NODES * 512 + 4096))M"
-	n=0
-	while [ "$n" -lt "$NODES" ]; do
-		printf '%s\n' -object "memory-backend-ram,id=ram$n,size=512M" \
-			-numa "node,nodeid=$n,cpus=$n,memdev=ram$n"
-		n=$((n + 1))
-	done
-	n=0
-	while [ "$n" -lt "$COLD" ]; do
-		printf '%s\n' -object "memory-backend-ram,id=coldmem$n,size=256M" \
-			-device "pc-dimm,id=cold$n,memdev=coldmem$n,node=0"
-		n=$((n + 1))
-	done
-	printf '%s\n' -kernel "$IMAGE" -initrd "$INITRD"
-	printf '%s\n' -append "console=ttyS0 rdinit=/bin/sh"
-	printf '%s\n' -serial stdio
-	printf '%s\n' -qmp "unix:$OUT/qmp.sock,server=on,wait=off"
+	"$MHP_TOOL" argv "$CELL" --qemu "$QEMU" --image "$KOUT/arch/riscv/boot/Image" \
+		--initrd "$INITRD" --efivars "$OUT/vars.fd" --append "rdinit=/bin/sh" \
+		--qmp "$OUT/qmp.sock"
 	printf '%s\n' -qmp "unix:$OUT/events.sock,server=on,wait=off"
-} >"$OUT/argv"
+} >"$OUT/argv" || exit 2
 rc=0
 "$TOOL" --argv "$OUT/argv" --qmp "$OUT/qmp.sock" --events "$OUT/events.sock" \
-	--log "$OUT/transcript.log" --nodes "$NODES" "$@" || rc=$?
+	--log "$OUT/transcript.log" --nodes "$nodes" --cell "$CELL" "$@" || rc=$?
 # the 32 MiB variable store and the sockets are of no use afterwards
 rm -f "$OUT/vars.fd" "$OUT/qmp.sock" "$OUT/events.sock"
 exit "$rc"

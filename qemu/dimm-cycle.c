@@ -3,7 +3,7 @@
  * dimm-cycle: ACPI pc-dimm hot(un)plug on a riscv virt guest, end to end.
  *
  *   dimm-cycle --argv FILE --qmp SOCK --events SOCK --log FILE
- *              [--cycles N] [--size MIB] [--nodes N] [--busy] [--known TEXT]
+ *              [--cycles N] [--size MIB] [--nodes N] [--busy] [--cell CELL]
  *
  * Boots QEMU (argv: one argument a line; its serial console must be
  * stdio, the guest a shell: rdinit=/bin/sh) and then, N times:
@@ -22,8 +22,9 @@
  * commands ("qmp>"), replies ("qmp<"), events ("event"), console lines
  * ("con|"), and one verdict line per cycle ("cycle"). A kernel complaint
  * on the console (ci/src/verdict.c's kernel_problem) fails the run, unless
- * it contains the --known text (a known bug of that kernel, e.g.
- * __virt_to_phys for kernel/bugs/mappable-range-sv39): counted, set aside.
+ * it is a known, non-fatal complaint of --cell's kernel there (an entry of
+ * kernel/bugs with effect=setaside whose cells match, e.g. the __virt_to_phys
+ * WARN of mappable-range-sv39): counted, set aside, as a cell's verdict does.
  * QMP commands go through stress/qmp.c; events are read on a second QMP
  * monitor (QEMU sends every event to every monitor).
  * Exit: 0 PASS, 1 FAIL, 2 bad input.
@@ -70,8 +71,10 @@ static struct {
 	char problem[300];	/* first kernel complaint */
 	int ready;		/* the guest shell answered */
 	int64_t t_init;		/* when the kernel started init (0: not yet) */
-	const char *known;	/* --known: complaints with this text set aside */
-	int set_aside;		/* how many */
+	const struct expect *sa[8];	/* --cell's set-aside entries */
+	int nsa;
+	char sa_names[200];
+	int set_aside;		/* complaints set aside */
 	int expect_exit;	/* QEMU is being stopped */
 } g;
 
@@ -148,9 +151,11 @@ static void console_line(char *line)
 
 	logf_("con|", "%s", line);
 	p = kernel_problem(line);
-	if (p && g.known && strstr(p, g.known)) {
-		g.set_aside++;
-		p = NULL;
+	for (int i = 0; p && i < g.nsa; i++) {
+		if (expect_signature_matches(g.sa[i], p)) {
+			g.set_aside++;
+			p = NULL;
+		}
 	}
 	if (p && !g.problem[0])
 		snprintf(g.problem, sizeof(g.problem), "%s", p);
@@ -481,8 +486,8 @@ static int cycle(int i, uint64_t size, int node, uint64_t bs)
 	int64_t t;
 	int n;
 
-	snprintf(d.id, sizeof(d.id), "dimm%d", i);
-	snprintf(d.mem, sizeof(d.mem), "mem%d", i);
+	snprintf(d.id, sizeof(d.id), "hp%d", i);
+	snprintf(d.mem, sizeof(d.mem), "hpmem%d", i);
 	base = memtotal_kb();
 	if (dimm_plug(&d) || dimm_info(d.id, &d.addr, &d.node)) {
 		cycle_fail(i, "plug failed");
@@ -715,12 +720,15 @@ int main(int argc, char **argv)
 		{ "events", 1, NULL, 'e' }, { "log", 1, NULL, 'l' },
 		{ "cycles", 1, NULL, 'n' }, { "size", 1, NULL, 's' },
 		{ "nodes", 1, NULL, 'N' }, { "busy", 0, NULL, 'b' },
-		{ "known", 1, NULL, 'k' },
+		{ "cell", 1, NULL, 'k' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char *argv_file = NULL, *qsock = NULL, *esock = NULL, *logp = NULL;
-	int cycles = 20, nodes = 1, do_busy = 0, c;
+	static struct expect reg[EXPECT_MAX];
+	int cycles = 20, nodes = 1, do_busy = 0, c, nreg;
+	const char *cell = NULL;
 	uint64_t size = 256ULL << 20, bs;
+	char err[300];
 	int64_t t_boot;
 
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -733,12 +741,25 @@ int main(int argc, char **argv)
 		case 's': size = strtoull(optarg, NULL, 0) << 20; break;
 		case 'N': nodes = atoi(optarg); break;
 		case 'b': do_busy = 1; break;
-		case 'k': g.known = optarg; break;
+		case 'k': cell = optarg; break;
 		default: die("unknown option (see qemu/dimm-cycle.c)");
 		}
 	}
 	if (!argv_file || !qsock || !esock || !logp || cycles < 0 || nodes < 1 || !size)
-		die("usage: dimm-cycle --argv FILE --qmp SOCK --events SOCK --log FILE [--cycles N] [--size MIB] [--nodes N] [--busy] [--known TEXT]");
+		die("usage: dimm-cycle --argv FILE --qmp SOCK --events SOCK --log FILE [--cycles N] [--size MIB] [--nodes N] [--busy] [--cell CELL]");
+	/* the cell's known, non-fatal complaints: the registry's, as a cell's */
+	if (cell) {
+		nreg = expect_load_all(reg, EXPECT_MAX, err, sizeof(err));
+		if (nreg < 0)
+			die("kernel/bugs: %s", err);
+		for (int i = 0; i < nreg && g.nsa < 8; i++) {
+			if (reg[i].effect != EFFECT_SETASIDE || !expect_applies(&reg[i], cell))
+				continue;
+			g.sa[g.nsa++] = &reg[i];
+			snprintf(g.sa_names + strlen(g.sa_names), sizeof(g.sa_names) - strlen(g.sa_names),
+				 "%s%s", g.nsa > 1 ? " " : "", reg[i].name);
+		}
+	}
 	g.log = fopen(logp, "w");
 	if (!g.log)
 		die("cannot write %s: %s", logp, strerror(errno));
@@ -785,9 +806,9 @@ int main(int argc, char **argv)
 		fails++;
 	}
 	if (g.set_aside) {
-		logf_("known", "%d kernel complaints containing \"%s\" set aside", g.set_aside, g.known);
-		fprintf(stderr, "dimm-cycle: %d kernel complaints containing \"%s\" set aside (known bug)\n",
-			g.set_aside, g.known);
+		logf_("known", "%d kernel complaints set aside (kernel/bugs: %s)", g.set_aside, g.sa_names);
+		fprintf(stderr, "dimm-cycle: %d kernel complaints set aside (known bugs: %s)\n",
+			g.set_aside, g.sa_names);
 	}
 	g.expect_exit = 1;
 	stop_qemu();

@@ -543,6 +543,31 @@ void kernel_health_begin(struct kernel_health *h)
 	h->kmsg_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
 	if (h->kmsg_fd >= 0)
 		lseek(h->kmsg_fd, 0, SEEK_END);
+	h->log_fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+	if (h->log_fd >= 0)
+		lseek(h->log_fd, 0, SEEK_END);
+}
+
+void kernel_log_since(struct kernel_health *h)
+{
+	char rec[8192];
+	ssize_t n;
+
+	if (h->log_fd < 0) {
+		ksft_print_msg("  kmsg: /dev/kmsg unreadable\n");
+		return;
+	}
+	while ((n = read(h->log_fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE)) {
+		char *msg;
+
+		if (n <= 0)
+			continue;	/* EPIPE: records overwritten; go on */
+		rec[n] = '\0';
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		msg[strcspn(msg, "\n")] = '\0';
+		ksft_print_msg("  kmsg: %s\n", msg);
+	}
 }
 
 int kernel_health_poll(struct kernel_health *h)
@@ -596,6 +621,9 @@ int kernel_health_end(struct kernel_health *h)
 	if (h->kmsg_fd >= 0)
 		close(h->kmsg_fd);
 	h->kmsg_fd = -1;
+	if (h->log_fd >= 0)
+		close(h->log_fd);
+	h->log_fd = -1;
 	return found;
 }
 

@@ -192,6 +192,7 @@ void proc_where(const char *dir, char *out, size_t sz);
 /* Health of the kernel across a test program. */
 struct kernel_health {
 	int kmsg_fd;		/* -1 when /dev/kmsg cannot be read */
+	int log_fd;		/* the same, for kernel_log_since() */
 	unsigned long taint;
 };
 void kernel_health_begin(struct kernel_health *h);
@@ -203,5 +204,11 @@ void kernel_health_begin(struct kernel_health *h);
 int kernel_health_end(struct kernel_health *h);
 /* The same for what happened since the last poll; keeps watching. */
 int kernel_health_poll(struct kernel_health *h);
+/*
+ * For a failure message, the kernel's side of it: every kernel log record
+ * since kernel_health_begin() (or since the last call), one "#   kmsg:"
+ * line each.
+ */
+void kernel_log_since(struct kernel_health *h);
 
 #endif

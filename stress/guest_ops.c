@@ -327,7 +327,8 @@ static const char *remove_pre(struct target *t, uint64_t r)
 	if (!n) {
 		struct mem_range hr[64];
 
-		return hidden_ranges(hr, 64, memory_block_size()) ? "no block added by mhp_test" :
+		/* none, or no device tree to find it in (-1: an ACPI boot) */
+		return hidden_ranges(hr, 64, memory_block_size()) > 0 ? "no block added by mhp_test" :
 		       STRESS_SKIP_CELL "no hidden RAM";
 	}
 	t->start = starts[r % n];

@@ -49,6 +49,8 @@
 #define PROGRESS_S	30	/* a progress line this often */
 #define MAX_ACTORS	8
 #define MAX_KINDS	32
+#define MAX_SDIMMS	8
+#define DIMM_BYTES	(256ULL << 20)	/* the host's pc-dimms */
 
 static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 static void die(const char *fmt, ...)
@@ -145,6 +147,13 @@ struct actor_stats {		/* one actor's, or one op kind's, ops */
 	char skip_why[96];		/* the last skip's reason */
 };
 
+/* a pc-dimm the host plugged: QEMU ids sd<id> (device), sdmem<id> (backend) */
+struct sdimm {
+	unsigned int id;
+	int node;
+	int64_t t_unplug;	/* when device_del was first asked; 0: not yet */
+};
+
 struct run {
 	const char *dir, *cell, *reproduce, *qmp_path, *vmem_path, *exclude;
 	uint64_t vmem_max;
@@ -162,6 +171,12 @@ struct run {
 	int64_t t_boot, t_start, t_last_hb, t_problem, t_done, t_progress;
 	int64_t t_vmem_poll, t_plug_progress;	/* the plug watch */
 	uint64_t vmem_size, vmem_req;
+	/* pc-dimms the host plugs (ACPI cells): free slots, nodes to pick from */
+	unsigned int dimm_slots, nodes, next_dimm;
+	struct sdimm dimms[MAX_SDIMMS];
+	int ndimms;
+	unsigned int unplug_asked, unplug_done;
+	int64_t t_dimm_poll;
 	unsigned int next_host;		/* index into plan.ops */
 	int host_done, agent_done;
 	char reason[640], first_problem[256];
@@ -342,12 +357,168 @@ static int pump(int fd, char *buf, size_t *len, size_t cap, FILE *copy,
 	return (int)n;
 }
 
+static json_object *dimm_args(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* a QMP argument object from "key=value,key=value" (numbers stay numbers) */
+static json_object *dimm_args(const char *fmt, ...)
+{
+	char buf[256], *kv, *save;
+	json_object *o = json_object_new_object();
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	for (kv = strtok_r(buf, ",", &save); kv; kv = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(kv, '='), *end;
+		unsigned long long v;
+
+		if (!eq)
+			continue;
+		*eq++ = '\0';
+		v = strtoull(eq, &end, 10);
+		json_object_object_add(o, kv, *eq && !*end ? json_object_new_uint64(v) :
+				       json_object_new_string(eq));
+	}
+	return o;
+}
+
+/*
+ * dimm_plug: a 256 MiB pc-dimm on a node drawn from the op, while a slot is
+ * free. dimm_unplug: device_del of one the op draws; the guest ejects it
+ * (or refuses: its memory may be busy) and dimm_watch() finishes it.
+ */
+static void dimm_op(struct run *r, const struct mhp_op *op)
+{
+	int64_t t0 = now_ms();
+	struct sdimm *d;
+	int rc;
+
+	if (!strcmp(op->kind, "dimm_plug")) {
+		if ((unsigned int)r->ndimms >= r->dimm_slots) {
+			fprintf(r->hostlog, STRESS_MARK_OP "%u host dimm_plug skip: all %u slots in use\n",
+				op->idx, r->dimm_slots);
+			count(r, op->actor, op->kind, OP_SKIPPED, "all slots in use");
+			return;
+		}
+		d = &r->dimms[r->ndimms];
+		d->id = r->next_dimm++;
+		d->node = op->r % (r->nodes ? r->nodes : 1);
+		d->t_unplug = 0;
+		rc = qmp_cmd(&r->qmp, "object-add",
+			     dimm_args("qom-type=memory-backend-ram,id=sdmem%u,size=%llu",
+				       d->id, (unsigned long long)DIMM_BYTES), NULL, 10000);
+		if (!rc) {
+			rc = qmp_cmd(&r->qmp, "device_add",
+				     dimm_args("driver=pc-dimm,id=sd%u,memdev=sdmem%u,node=%d",
+					       d->id, d->id, d->node), NULL, 10000);
+			if (rc)	/* not plugged: its backend goes */
+				qmp_cmd(&r->qmp, "object-del", dimm_args("id=sdmem%u", d->id),
+					NULL, 10000);
+		}
+		fprintf(r->hostlog, STRESS_MARK_OP "%u host dimm_plug sd%u %lluM node %d rc=%d ms=%" PRId64 " %s%s\n",
+			op->idx, d->id, (unsigned long long)(DIMM_BYTES >> 20), d->node, rc,
+			now_ms() - t0, rc ? "FAIL " : "ok", rc ? r->qmp.err : "");
+		if (rc) {
+			fail(r, "host: op %u dimm_plug sd%u on node %d: %s", op->idx, d->id,
+			     d->node, r->qmp.err);
+			count(r, op->actor, op->kind, OP_FAILED, "");
+			return;
+		}
+		r->ndimms++;
+		count(r, op->actor, op->kind, OP_OK, "");
+		return;
+	}
+	if (!r->ndimms) {
+		fprintf(r->hostlog, STRESS_MARK_OP "%u host dimm_unplug skip: no DIMM plugged\n", op->idx);
+		count(r, op->actor, op->kind, OP_SKIPPED, "no DIMM plugged");
+		return;
+	}
+	d = &r->dimms[op->r % r->ndimms];
+	rc = qmp_cmd(&r->qmp, "device_del", dimm_args("id=sd%u", d->id), NULL, 10000);
+	fprintf(r->hostlog, STRESS_MARK_OP "%u host dimm_unplug sd%u%s rc=%d ms=%" PRId64 " %s%s\n",
+		op->idx, d->id, d->t_unplug ? " (asked again)" : "", rc, now_ms() - t0,
+		rc ? "FAIL " : "ok", rc ? r->qmp.err : "");
+	if (rc) {
+		fail(r, "host: op %u dimm_unplug sd%u: %s", op->idx, d->id, r->qmp.err);
+		count(r, op->actor, op->kind, OP_FAILED, "");
+		return;
+	}
+	if (!d->t_unplug) {
+		d->t_unplug = now_ms();
+		r->unplug_asked++;
+	}
+	count(r, op->actor, op->kind, OP_OK, "");
+}
+
+/*
+ * A DIMM whose unplug was asked is finished when QEMU no longer lists it
+ * (the guest ejected it: DEVICE_DELETED): its backend must then go with
+ * object-del, which QEMU refuses while anything still uses it. One that
+ * stays was refused by the guest (busy memory) or is still on its way: no
+ * failure by itself, and the run must see some unplugs complete.
+ */
+static void dimm_watch(struct run *r)
+{
+	json_object *list, *m, *data, *id;
+	int64_t t = now_ms();
+	int rc;
+
+	if (t - r->t_dimm_poll < 1000)
+		return;
+	r->t_dimm_poll = t;
+	for (int i = 0; i < r->ndimms; i++) {
+		struct sdimm *d = &r->dimms[i];
+		char want[32];
+		int listed = 0;
+
+		if (!d->t_unplug)
+			continue;
+		if (qmp_cmd(&r->qmp, "query-memory-devices", NULL, &list, 10000)) {
+			fail(r, "host: query-memory-devices: %s", r->qmp.err);
+			return;
+		}
+		snprintf(want, sizeof(want), "sd%u", d->id);
+		for (size_t k = 0; k < json_object_array_length(list); k++) {
+			m = json_object_array_get_idx(list, k);
+			if (json_object_object_get_ex(m, "data", &data) &&
+			    json_object_object_get_ex(data, "id", &id) &&
+			    !strcmp(json_object_get_string(id), want))
+				listed = 1;
+		}
+		json_object_put(list);
+		if (listed)
+			continue;
+		rc = qmp_cmd(&r->qmp, "object-del", dimm_args("id=sdmem%u", d->id), NULL, 10000);
+		fprintf(r->hostlog, "riscv-mhp: host dimm sd%u deleted %" PRId64 " ms after device_del; object-del rc=%d %s\n",
+			d->id, t - d->t_unplug, rc, rc ? r->qmp.err : "ok");
+		fflush(r->hostlog);
+		if (rc) {
+			fail(r, "host: DIMM sd%u is gone but its backend stays: object-del sdmem%u: %s",
+			     d->id, d->id, r->qmp.err);
+			return;
+		}
+		r->unplug_done++;
+		r->dimms[i--] = r->dimms[--r->ndimms];
+	}
+}
+
 static void host_op(struct run *r, const struct mhp_op *op)
 {
 	uint64_t cur = 0, want, got = 0, plugged = 0, steps;
 	int64_t t0 = now_ms();
 	int rc;
 
+	if (!strncmp(op->kind, "dimm_", 5) && !stress_kind_listed(r->exclude, op->kind) &&
+	    r->qmp_ok) {
+		if (r->dimm_slots) {
+			dimm_op(r, op);
+			return;
+		}
+		fprintf(r->hostlog, STRESS_MARK_OP "%u host %s skip: " STRESS_SKIP_CELL "no pc-dimm slots (not an ACPI cell)\n",
+			op->idx, op->kind);
+		count(r, op->actor, op->kind, OP_SKIPPED, STRESS_SKIP_CELL "no pc-dimm slots");
+		return;
+	}
 	if (stress_kind_listed(r->exclude, op->kind) || !r->qmp_ok) {
 		const char *why = r->qmp_ok || stress_kind_listed(r->exclude, op->kind) ?
 				  "excluded (EXCLUDE)" : r->qmp_path ? "no QMP" :
@@ -587,7 +758,8 @@ static int cmd_run(int argc, char **argv)
 		{ "vmem", 1, NULL, 'v' }, { "vmem-max", 1, NULL, 'm' },
 		{ "reproduce", 1, NULL, 'r' }, { "vmlinux", 1, NULL, 'V' },
 		{ "ksrc", 1, NULL, 'K' }, { "index", 1, NULL, 'I' },
-		{ "exclude", 1, NULL, 'x' }, { NULL, 0, NULL, 0 }
+		{ "exclude", 1, NULL, 'x' }, { "dimm-slots", 1, NULL, 'S' },
+		{ "nodes", 1, NULL, 'N' }, { NULL, 0, NULL, 0 }
 	};
 	static struct run r;
 	struct triage_opts to = { 0 };
@@ -623,12 +795,22 @@ static int cmd_run(int argc, char **argv)
 				die("--vmem-max must be bytes, got '%s'", optarg);
 			r.vmem_max = v;
 			break;
+		case 'S':
+			if (parse_u64(optarg, &v) || v > MAX_SDIMMS)
+				die("--dimm-slots must be 0..%d, got '%s'", MAX_SDIMMS, optarg);
+			r.dimm_slots = v;
+			break;
+		case 'N':
+			if (parse_u64(optarg, &v) || !v || v > 64)
+				die("--nodes must be 1..64, got '%s'", optarg);
+			r.nodes = v;
+			break;
 		default:
 			die("run: unknown option (see stress/host.c)");
 		}
 	}
 	if (!argv_file || !plan_file || !r.dir)
-		die("usage: mhp-stress run --argv FILE --plan FILE --dir DIR [--cell C] [--timeout S] [--qmp SOCK --vmem QOMPATH --vmem-max BYTES] [--exclude KIND,...] [--reproduce CMD] [--vmlinux V --ksrc DIR --index FILE]");
+		die("usage: mhp-stress run --argv FILE --plan FILE --dir DIR [--cell C] [--timeout S] [--qmp SOCK --vmem QOMPATH --vmem-max BYTES] [--dimm-slots N --nodes N] [--exclude KIND,...] [--reproduce CMD] [--vmlinux V --ksrc DIR --index FILE]");
 	if (r.exclude)
 		check_kinds(r.exclude);
 	read_plan(plan_file, &r.plan);
@@ -696,6 +878,8 @@ static int cmd_run(int argc, char **argv)
 			run_due_host_ops(&r);
 		if (r.qmp_ok && !r.agent_done && !r.reason[0])
 			vmem_watch(&r);
+		if (r.qmp_ok && r.dimm_slots && !r.agent_done && !r.reason[0])
+			dimm_watch(&r);
 		if (r.t_problem && t - r.t_problem > AFTER_PROBLEM_S * 1000)
 			break;
 		if (!r.t_start && t - r.t_boot > BOOT_LIMIT_S * 1000) {
@@ -727,6 +911,12 @@ static int cmd_run(int argc, char **argv)
 		qmp_close(&r.qmp);
 	if (!r.reason[0])
 		check_minimums(&r);
+	if (r.dimm_slots)
+		fprintf(r.hostlog, "riscv-mhp: host dimm unplugs asked %u, completed %u, still plugged %d\n",
+			r.unplug_asked, r.unplug_done, r.ndimms);
+	if (!r.reason[0] && r.unplug_asked >= STRESS_MIN_ELIGIBLE && !r.unplug_done)
+		fail(&r, "host: %u DIMM unplugs asked, none completed (the guest never ejected one)",
+		     r.unplug_asked);
 	fclose(r.console);
 	fclose(r.hostlog);
 

@@ -18,7 +18,7 @@ stress_cell() {
 	done
 	[ -x "$QEMU" ] || die "$QEMU missing: run 'make qemu' (stock QEMU has no riscv virtio-mem)"
 	desc=$("$TOOL" describe "$CELL" --topodir "$TOPODIR") || exit 2
-	eval "$desc"	# kernel= flavor= paging= topo= percpu= timeout= dtb=
+	eval "$desc"	# kernel= flavor= paging= topo= percpu= timeout= dtb= firmware= edk2_vars= nodes= dimm_slots=
 	KOUT=$(kernel_dir "$kernel" "$flavor")
 	load_kernel "$kernel"
 	KSRC=$(kernel_src "$kernel")
@@ -55,7 +55,7 @@ stress_argv() {
 	"$TOOL" argv "$CELL" --topodir "$TOPODIR" --qemu "$QEMU" \
 		--image "$KOUT/arch/riscv/boot/Image" --initrd "$_i" \
 		--append "$_a" --tap "$_o/tap.log" --vmem "${vmem_mb}M" \
-		${_s:+--qmp "$_s"} "$@"
+		${_s:+--qmp "$_s"} ${efivars:+--efivars "$efivars"} "$@"
 }
 
 # stress_boot OUT PLAN APPEND: writes OUT/qemu.argv (QEMU with virtio-mem,
@@ -79,6 +79,14 @@ stress_boot() {
 	sock=$_out/qmp.sock
 	[ ${#sock} -lt 100 ] || sock=$stage/qmp.sock
 	rm -f "$sock"
+	# an ACPI cell: EDK2's variable store, written by the firmware, a
+	# private copy in the stage (removed with it)
+	efivars=
+	if [ "$firmware" = acpi ]; then
+		[ -f "$edk2_vars" ] || die "$CELL boots through EDK2: no $edk2_vars (make deps)"
+		efivars=$stage/efivars.fd
+		cp "$edk2_vars" "$efivars"
+	fi
 	if [ "$dtb" = 1 ]; then
 		# sparse NUMA / pmem: QEMU's own device tree (of this very machine,
 		# virtio-mem included), edited for the topology, as ci/run-cell does

@@ -8,6 +8,9 @@ const struct mhp_op_weight stress_weights[] = {
 	/* host: virtio-mem requested-size over QMP */
 	{ "host", "vmem_grow", 6 },
 	{ "host", "vmem_shrink", 6 },
+	/* host: pc-dimm plug / unplug over QMP (ACPI cells; skipped elsewhere) */
+	{ "host", "dimm_plug", 3 },
+	{ "host", "dimm_unplug", 3 },
 	/* two guest hotplug workers, racing each other; dax: pmem topologies */
 	{ "gw0", "online", 8 },
 	{ "gw0", "offline", 8 },

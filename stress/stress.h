@@ -3,7 +3,7 @@
  * The stress engine's actors and what they may draw. A plan (mhp_plan.h)
  * is a pure function of (seed, duration): the weight table below, the
  * shared PRNG and mhp_plan_generate(). The host executes the "host"
- * actor's ops (virtio-mem over QMP); the guest agent executes the rest:
+ * actor's ops (virtio-mem and, in ACPI cells, pc-dimms over QMP); the guest agent executes the rest:
  * "gw0"/"gw1" (hotplug workers), "rd" (readers of hotplug state) and
  * "load" (stress-ng, numactl, migrate_pages(2)). Both read the same plan file.
  *
@@ -17,7 +17,7 @@
 
 #include "mhp_plan.h"
 
-#define STRESS_PLAN_VERSION	3
+#define STRESS_PLAN_VERSION	4
 #define STRESS_OPS_PER_SEC	2	/* whole plan, all actors */
 #define STRESS_HOST_ACTOR	"host"
 /* virtio-mem granularity the host actor resizes in */

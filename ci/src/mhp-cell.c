@@ -8,9 +8,11 @@
  *                                      the guest's own output goes to F
  *             [--dumpdtb F | --dtb F]  (only dump QEMU's device tree to F |
  *                                      boot with the edited tree F)
- *             [--vmem SIZE] [--qmp SOCK]
+ *             [--vmem SIZE] [--qmp SOCK] [--efivars FILE]
  *                                      a virtio-mem device of SIZE on node 0
- *                                      (our QEMU); QMP on unix socket SOCK
+ *                                      (our QEMU); QMP on unix socket SOCK;
+ *                                      FILE: the EDK2 variable store of a
+ *                                      'firmware acpi' cell (a copy)
  *   mhp-cell dtb CELL --in QEMU.dtb --out CELL.dtb
  *                                      edit QEMU's device tree for the
  *                                      topology (describe says dtb=1)
@@ -27,7 +29,9 @@
  *                                      the registry: exit 0 PASS, 1 FAIL,
  *                                      3 KNOWN (a recorded bug, first)
  *   mhp-cell match ENTRY CONSOLE [TAP] does the run show kernel/bugs/ENTRY's
- *                                      signature? exit 0 yes (first line:
+ *                                      signature (and, with chain=, the
+ *                                      first report's call trace that
+ *                                      path)? exit 0 yes (first line:
  *                                      "first" when it is the first
  *                                      complaint), 1 no
  *   mhp-cell known CELL CONSOLE        the shipped bug of the cell whose
@@ -88,6 +92,17 @@ static void load(const char *name, struct cell *c, struct topo *t)
 		fprintf(stderr, "mhp-cell: topology '%s': %s\n", c->topo, err);
 		exit(2);
 	}
+	if (t->firmware == FW_ACPI) {
+		struct kernel_desc k;
+
+		if (kernel_load(c->kernel, &k, err, sizeof(err)))
+			die("%s", err);
+		if (!k.acpi) {
+			fprintf(stderr, "mhp-cell: %s: topology '%s' boots with ACPI, and kernel %s has no riscv ACPI (kernel/kernels/%s.kernel: acpi=no)\n",
+				name, c->topo, c->kernel, c->kernel);
+			exit(2);
+		}
+	}
 }
 
 /*
@@ -103,10 +118,14 @@ static int cmd_describe(const struct cell *c, const struct topo *t)
 
 	if (!strcmp(c->flavor, "kasan"))
 		timeout *= KASAN_TIME_FACTOR;
-	printf("kernel=%s\nflavor=%s\npaging=%s\ntopo=%s\npercpu=%s\ntimeout=%u\ndtb=%d\n",
+	printf("kernel=%s\nflavor=%s\npaging=%s\ntopo=%s\npercpu=%s\ntimeout=%u\ndtb=%d\nfirmware=%s\n",
 	       c->kernel, c->flavor, paging_name(c->paging), c->topo,
 	       c->percpu_page ? "page" : "embed", timeout,
-	       topo_needs_dtb(t));
+	       topo_needs_dtb(t), firmware_name(t->firmware));
+	/* the variable store EDK2 starts from: run-cell boots a copy */
+	printf("edk2_vars=%s\n", t->firmware == FW_ACPI ? EDK2_VARS : "");
+	printf("nodes=%u\n", t->nr_nodes ? t->nr_nodes : 1);
+	printf("dimm_slots=%u\n", t->firmware == FW_ACPI ? HOTPLUG_SLOTS : 0);
 	return 0;
 }
 
@@ -313,7 +332,7 @@ static int cmd_verdict(const char *name, const struct cell *c,
 	return k == VERDICT_PASS ? 0 : k == VERDICT_KNOWN ? 3 : 1;
 }
 
-static int cmd_plan(const char *name)
+static int cmd_plan(const char *name, const struct topo *t)
 {
 	struct cell_plan p;
 	char err[300];
@@ -330,7 +349,7 @@ static int cmd_plan(const char *name)
 	}
 	if (prove && !found)
 		die("--prove: no catalog entry '%s' (kernel/bugs)", prove);
-	if (cell_plan_make(name, files.append, reg, n, &p, err, sizeof(err)))
+	if (cell_plan_make(name, files.append, t->firmware == FW_ACPI, reg, n, &p, err, sizeof(err)))
 		die("%s", err);
 	if (cell_plan_write(&p, plan_out))
 		die("cannot write %s", plan_out ? plan_out : "the plan");
@@ -365,6 +384,11 @@ static int cmd_match(const char *entry, const char *console, const char *tap)
 	}
 	if (!hit) {
 		printf("absent: %s\n", e->signature);
+		return 1;
+	}
+	/* chain=: the first report's call trace must show the entry's path */
+	if (e->chain[0] && (!v.problems || !report_shows_chain(v.first_report, e->chain))) {
+		printf("not via %s: %s\n", e->chain, e->signature);
 		return 1;
 	}
 	printf("%s: %s\n", verdict_first_report_matches(&v, e) ? "first" : "shown",
@@ -464,6 +488,7 @@ static int cmd_expect(const char *name, int signature_only)
 	shell_word("proof", e->proof);
 	shell_word("append", e->append);
 	shell_word("signature", e->signature);
+	shell_word("chain", e->chain);
 	shell_word("leave_out", e->leave_out);
 	shell_word("what", e->what);
 	shell_word("minus_patch", e->minus_patch);
@@ -490,6 +515,7 @@ int main(int argc, char **argv)
 		{ "out", required_argument, NULL, 'O' },
 		{ "vmem", required_argument, NULL, 'v' },
 		{ "qmp", required_argument, NULL, 'Q' },
+		{ "efivars", required_argument, NULL, 'E' },
 		{ "plan", required_argument, NULL, 'P' },
 		{ "out-plan", required_argument, NULL, 'o' },
 		{ "prove", required_argument, NULL, 'N' },
@@ -517,6 +543,7 @@ int main(int argc, char **argv)
 				die("--vmem wants a multiple of 128M, like 1G or 512M, not '%s'", optarg);
 			break;
 		case 'Q': files.qmp = optarg; break;
+		case 'E': files.efivars = optarg; break;
 		case 'P': plan_path = optarg; break;
 		case 'o': plan_out = optarg; break;
 		case 'N': prove = optarg; break;
@@ -540,7 +567,7 @@ int main(int argc, char **argv)
 	if (!strcmp(argv[optind], "known") && argc - optind == 3)
 		return cmd_known(argv[optind + 1], argv[optind + 2]);
 	if (!strcmp(argv[optind], "plan"))
-		return cmd_plan(argv[optind + 1]);
+		return cmd_plan(argv[optind + 1], &t);
 	if (!strcmp(argv[optind], "describe"))
 		return cmd_describe(&c, &t);
 	if (!strcmp(argv[optind], "argv"))

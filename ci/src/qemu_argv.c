@@ -72,6 +72,11 @@ void cell_cmdline(const struct cell *c, const struct topo *t,
 				MiB(topo_total_mem(t) - t->pmem - t->hide) - 2);
 	if (c->percpu_page && len < sz)
 		len += snprintf(buf + len, sz - len, " percpu_alloc=page");
+	/* what acpi_dimm must find: SIZE@NODE@ADDR per DIMM, in MiB */
+	for (unsigned int i = 0; i < t->nr_dimms && len < sz; i++)
+		len += snprintf(buf + len, sz - len, "%s%" PRIu64 "@%u@%" PRIu64,
+				i ? "," : " riscv_mhp.dimms=", MiB(t->dimm[i].size),
+				t->dimm[i].node, MiB(t->dimm[i].addr));
 	if (extra && *extra && len < sz)
 		snprintf(buf + len, sz - len, " %s", extra);
 }
@@ -83,16 +88,33 @@ void qemu_argv(const struct cell *c, const struct topo *t,
 
 	argv_add(out, "%s", f->qemu);
 	argv_add(out, "-M");
-	if (f->dumpdtb)
+	if (t->firmware == FW_ACPI) {
+		/* EDK2 in two flash banks; it loads -kernel through fw_cfg
+		 * and boots it through its EFI stub */
+		argv_add(out, "virt,acpi=on,pflash0=edk2code,pflash1=edk2vars");
+		argv_add(out, "-blockdev");
+		argv_add(out, "node-name=edk2code,driver=file,read-only=on,filename=%s", EDK2_CODE);
+		argv_add(out, "-blockdev");
+		argv_add(out, "node-name=edk2vars,driver=file,filename=%s",
+			 f->efivars ? f->efivars : "EFIVARS");
+	} else if (f->dumpdtb) {
 		argv_add(out, "virt,dumpdtb=%s", f->dumpdtb);
-	else
+	} else {
 		argv_add(out, "virt");
+	}
 	argv_add(out, "-cpu");
 	argv_add(out, "%s", cpu_paging[c->paging]);
 	argv_add(out, "-smp");
 	argv_add(out, "%u", t->cpus);
 	argv_add(out, "-m");
-	if (f->vmem)	/* device memory is the space above RAM up to maxmem */
+	if (t->firmware == FW_ACPI)
+		/* a slot per DIMM and HOTPLUG_SLOTS free ones for DIMMs the host
+		 * plugs over QMP, with HOTPLUG_ROOM of device memory above the
+		 * last DIMM for them (and virtio-mem) */
+		argv_add(out, "%" PRIu64 "M,slots=%u,maxmem=%" PRIu64 "M",
+			 MiB(topo_span(t)), t->nr_dimms + HOTPLUG_SLOTS,
+			 MiB(topo_maxmem(t, f->vmem + HOTPLUG_ROOM)));
+	else if (f->vmem)	/* device memory is the space above RAM up to maxmem */
 		argv_add(out, "%" PRIu64 "M,maxmem=%" PRIu64 "M", MiB(topo_span(t)),
 			 MiB(topo_span(t) + f->vmem));
 	else
@@ -134,6 +156,16 @@ void qemu_argv(const struct cell *c, const struct topo *t,
 		argv_add(out, "file,id=mhptap,path=%s", f->tap);
 		argv_add(out, "-device");
 		argv_add(out, "virtconsole,chardev=mhptap");
+	}
+	/* the DIMMs at their addresses first: QEMU places virtio-mem in what
+	 * is left of device memory when it comes to it */
+	for (unsigned int i = 0; i < t->nr_dimms; i++) {
+		argv_add(out, "-object");
+		argv_add(out, "memory-backend-ram,id=dimmmem%u,size=%" PRIu64 "M",
+			 i, MiB(t->dimm[i].size));
+		argv_add(out, "-device");
+		argv_add(out, "pc-dimm,id=dimm%u,memdev=dimmmem%u,node=%u,addr=0x%" PRIx64,
+			 i, i, t->dimm[i].node, t->dimm[i].addr);
 	}
 	if (f->vmem) {
 		/* starts empty: the host grows and shrinks it over QMP */

@@ -25,7 +25,19 @@ struct boot_files {
 	const char *dtb;	/* boot with this (edited) device tree */
 	uint64_t vmem;		/* bytes of virtio-mem on node 0 (patched QEMU), or 0 */
 	const char *qmp;	/* QMP unix socket path, or NULL */
+	const char *efivars;	/* firmware acpi: a private, writable copy of
+				 * EDK2_VARS (the firmware writes it) */
 };
+
+/* An ACPI cell's free pc-dimm slots for the host to plug (stress), and the
+ * device memory kept for them above the topology's DIMMs */
+#define HOTPLUG_SLOTS	4
+#define HOTPLUG_ROOM	(4ULL << 30)
+
+/* Debian's riscv64 EDK2 (qemu-efi-riscv64) for 'firmware acpi' */
+#define EDK2_DIR	"/usr/share/qemu-efi-riscv64"
+#define EDK2_CODE	EDK2_DIR "/RISCV_VIRT_CODE.fd"
+#define EDK2_VARS	EDK2_DIR "/RISCV_VIRT_VARS.fd"
 
 struct argv {
 	char **v;

@@ -195,23 +195,24 @@ static int append(char *buf, size_t sz, size_t *len, const char *s, char sep)
 	return 0;
 }
 
-/* TEST_GEN_PROGS of selftests/Makefile, with its continuation lines */
-static int list_tests(char *buf, size_t sz, char sep)
+/* VAR := words of selftests/Makefile, with its continuation lines */
+static int make_var(const char *var, char *buf, size_t sz, char sep)
 {
-	char path[512], *text, *p, *tok, *save;
+	char path[512], key[64], *text, *p, *tok, *save;
 	size_t len = 0;
 	int rc = 0;
 
 	snprintf(path, sizeof(path), "%s/selftests/Makefile", registry_top());
+	snprintf(key, sizeof(key), "\n%s :=", var);
 	text = read_text(path);
 	if (!text)
 		return -1;
-	p = strstr(text, "\nTEST_GEN_PROGS :=");
+	p = strstr(text, key);
 	if (!p) {
 		free(text);
 		return -1;
 	}
-	p += strlen("\nTEST_GEN_PROGS :=");
+	p += strlen(key);
 	for (char *q = p; *q; q++) {	/* the logical line */
 		if (*q == '\\' && q[1] == '\n') {
 			q[0] = q[1] = ' ';
@@ -228,6 +229,11 @@ static int list_tests(char *buf, size_t sz, char sep)
 	return rc;
 }
 
+int registry_tests_need(int acpi, char *buf, size_t sz)
+{
+	return make_var(acpi ? "MHP_ACPI_TESTS" : "MHP_DT_TESTS", buf, sz, ' ');
+}
+
 int registry_list(enum axis a, char *buf, size_t sz, char sep)
 {
 	char path[512], *names[256];
@@ -237,7 +243,7 @@ int registry_list(enum axis a, char *buf, size_t sz, char sep)
 	DIR *dir;
 
 	if (a == AXIS_TEST)
-		return list_tests(buf, sz, sep);
+		return make_var("TEST_GEN_PROGS", buf, sz, sep);
 	buf[0] = '\0';
 	if (a == AXIS_PAGING) {
 		for (int i = 0; i < PAGING_COUNT; i++)
@@ -397,7 +403,8 @@ int expect_parse(const char *name, const char *text, struct expect *e,
 {
 	static const char *const keys[] = { "kind", "kernel", "flavor", "cells",
 		"append", "signature", "effect", "leave_out", "what", "oracle",
-		"caught", "minus_patch", "proof", "fix", "fixed_in", "attempts", NULL };
+		"caught", "minus_patch", "proof", "fix", "fixed_in", "attempts", "chain",
+		NULL };
 	const char *kind, *effect, *attempts;
 	char *end;
 	struct kv kv;
@@ -418,6 +425,7 @@ int expect_parse(const char *name, const char *text, struct expect *e,
 	    copy_val(e->fix, sizeof(e->fix), kv_get(&kv, "fix")) ||
 	    copy_val(e->fixed_in, sizeof(e->fixed_in), kv_get(&kv, "fixed_in")) ||
 	    copy_val(e->signature, sizeof(e->signature), kv_get(&kv, "signature")) ||
+	    copy_val(e->chain, sizeof(e->chain), kv_get(&kv, "chain")) ||
 	    copy_val(e->leave_out, sizeof(e->leave_out), kv_get(&kv, "leave_out")) ||
 	    copy_val(e->what, sizeof(e->what), *kv_get(&kv, "what") ?
 		     kv_get(&kv, "what") : kv_get(&kv, "oracle")))

@@ -43,6 +43,9 @@ enum axis { AXIS_KERNEL, AXIS_FLAVOR, AXIS_TOPOLOGY, AXIS_PAGING, AXIS_TEST };
 /* The values of an axis, sorted (tests: in TEST_GEN_PROGS order), separated
  * by sep; -1 if the directory or file cannot be read. */
 int registry_list(enum axis a, char *buf, size_t sz, char sep);
+/* The tests that need a device-tree boot (acpi 0: MHP_DT_TESTS of
+ * selftests/Makefile) or an ACPI boot (1: MHP_ACPI_TESTS), blank-separated */
+int registry_tests_need(int acpi, char *buf, size_t sz);
 /* 1 if name is a value of the axis */
 int registry_has(enum axis a, const char *name);
 
@@ -73,6 +76,9 @@ struct expect {
 	char proof[160];	/* shipped: the cells that show it (make check) */
 	char append[256];	/* proof run: kernel command-line words */
 	char signature[256];	/* extended regex */
+	char chain[256];	/* functions the first report's call trace
+				 * must show, innermost first, blank-separated
+				 * (optional) */
 	char leave_out[256];	/* shipped: tests left out where it applies (they
 				 * trigger a fatal bug, or fail by this one) */
 	char what[256];		/* one line: what the bug is */

@@ -53,7 +53,60 @@ uint64_t topo_span(const struct topo *t)
 
 int topo_needs_dtb(const struct topo *t)
 {
-	return topo_span(t) != topo_total_mem(t) || t->pmem;
+	return t->firmware == FW_DT && (topo_span(t) != topo_total_mem(t) || t->pmem);
+}
+
+#define GiB (1ULL << 30)
+
+uint64_t topo_device_base(const struct topo *t)
+{
+	return (TOPO_RAM_BASE + topo_span(t) + GiB - 1) & ~(GiB - 1);
+}
+
+uint64_t topo_maxmem(const struct topo *t, uint64_t extra)
+{
+	uint64_t top = topo_device_base(t);
+
+	for (unsigned int i = 0; i < t->nr_dimms; i++)
+		if (t->dimm[i].addr + t->dimm[i].size > top)
+			top = t->dimm[i].addr + t->dimm[i].size;
+	/* QEMU sizes device memory as maxmem - RAM */
+	return topo_span(t) + (top - topo_device_base(t)) + extra;
+}
+
+const char *firmware_name(enum firmware f)
+{
+	return f == FW_ACPI ? "acpi" : "dt";
+}
+
+static int parse_dimm(char *args, struct topo *t)
+{
+	struct topo_dimm *d;
+	char *save = NULL, *tok, *end;
+	int have_node = 0, have_addr = 0;
+
+	if (t->nr_dimms == TOPO_MAX_DIMMS)
+		return -1;
+	d = &t->dimm[t->nr_dimms];
+	tok = strtok_r(args, " \t", &save);
+	if (!tok || parse_size(tok, &d->size) || !d->size)
+		return -1;
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		if (!strncmp(tok, "node=", 5)) {
+			d->node = strtoul(tok + 5, &end, 10);
+			if (end == tok + 5 || *end)
+				return -1;
+			have_node = 1;
+		} else if (!strncmp(tok, "addr=", 5) && !parse_size(tok + 5, &d->addr)) {
+			have_addr = 1;
+		} else {
+			return -1;
+		}
+	}
+	if (!have_node || !have_addr)
+		return -1;
+	t->nr_dimms++;
+	return 0;
 }
 
 static int parse_cpus(const char *s, struct topo_node *n)
@@ -131,6 +184,28 @@ static int validate(const struct topo *t, char *err, size_t errsz)
 		FAIL("'pmem' must fit in the last node's RAM, with 'hide' above it");
 	if (t->pmem && t->hide < (2ULL << 20))
 		FAIL("'pmem' needs 'hide' of 2M or more above it: QEMU loads its device tree into the top 2M of RAM");
+	if (t->firmware == FW_ACPI && (t->hide || t->pmem || topo_span(t) != total))
+		FAIL("'firmware acpi' excludes 'hide', 'pmem' and gap=: they are device-tree edits");
+	if (t->nr_dimms && t->firmware != FW_ACPI)
+		FAIL("'dimm' needs 'firmware acpi': a pc-dimm is an ACPI memory device");
+	for (unsigned int i = 0; i < t->nr_dimms; i++) {
+		const struct topo_dimm *d = &t->dimm[i];
+		/* a memory block is 128 MiB on riscv */
+		const uint64_t blk = 128ULL << 20;
+
+		if (d->size % blk || d->addr % blk)
+			FAIL("dimm %u: size and addr must be multiples of 128M (a memory block)", i);
+		if (d->addr < topo_device_base(t))
+			FAIL("dimm %u: addr=0x%llx lies below QEMU's device memory (0x%llx)",
+			     i, (unsigned long long)d->addr,
+			     (unsigned long long)topo_device_base(t));
+		if (t->nr_nodes ? d->node >= t->nr_nodes : d->node)
+			FAIL("dimm %u: node=%u is not a node of this topology", i, d->node);
+		for (unsigned int j = 0; j < i; j++)
+			if (d->addr < t->dimm[j].addr + t->dimm[j].size &&
+			    t->dimm[j].addr < d->addr + d->size)
+				FAIL("dimms %u and %u overlap", j, i);
+	}
 	return 0;
 }
 
@@ -168,6 +243,15 @@ int topo_parse(const char *text, struct topo *t, char *err, size_t errsz)
 			rc = t->timeout ? 0 : -1;
 		} else if (!strcmp(key, "node")) {
 			rc = parse_node(line + off, t);
+		} else if (!strcmp(key, "dimm")) {
+			rc = parse_dimm(line + off, t);
+		} else if (!strcmp(key, "firmware")) {
+			if (!strcmp(line + off, "acpi"))
+				t->firmware = FW_ACPI;
+			else if (!strcmp(line + off, "dt"))
+				t->firmware = FW_DT;
+			else
+				rc = -1;
 		} else {
 			snprintf(err, errsz, "line %d: unknown directive '%s'", lineno, key);
 			rc = -2;

@@ -17,6 +17,15 @@
  *   hide SIZE         the top SIZE of RAM is backed by QEMU but hidden
  *                     from Linux with mem=, for the test module to hot-add
  *   timeout SECONDS   how long a cell with this topology may run
+ *   firmware acpi     boot through EDK2 with ACPI tables instead of a device
+ *                     tree (kernels with acpi=yes; our QEMU, make qemu);
+ *                     'firmware dt' (OpenSBI + device tree) is the default
+ *   dimm SIZE node=N addr=ADDR
+ *                     a pc-dimm cold-plugged at guest-physical ADDR on node
+ *                     N (ACPI only): a memory device the guest finds in
+ *                     ACPI, onlines, offlines and ejects (acpi_dimm). ADDR
+ *                     lies in QEMU's device memory, which starts at the
+ *                     first 1 GiB boundary above RAM (qemu/patches 0001)
  *
  * SIZE is a number with an optional K, M or G suffix.
  */
@@ -27,12 +36,21 @@
 #include <stdint.h>
 
 #define TOPO_MAX_NODES 8
+#define TOPO_MAX_DIMMS 8
+#define TOPO_RAM_BASE 0x80000000ULL	/* riscv virt DRAM */
 
 struct topo_node {
 	unsigned int id;
 	uint64_t mem;		/* bytes; 0 = memoryless */
 	unsigned int cpu_first, cpu_last;
 	uint64_t gap;		/* bytes of unused address space after mem */
+};
+
+enum firmware { FW_DT, FW_ACPI };
+
+struct topo_dimm {
+	uint64_t size, addr;	/* bytes; guest-physical */
+	unsigned int node;
 };
 
 struct topo {
@@ -43,6 +61,9 @@ struct topo {
 	uint64_t hide;		/* bytes hidden with mem= */
 	uint64_t pmem;		/* bytes below the hidden RAM made a pmem-region */
 	unsigned int timeout;	/* seconds */
+	enum firmware firmware;
+	unsigned int nr_dimms;
+	struct topo_dimm dimm[TOPO_MAX_DIMMS];
 };
 
 /* 0 on success; otherwise -1 with "line N: reason" in err. */
@@ -54,6 +75,11 @@ uint64_t topo_total_mem(const struct topo *t);
 uint64_t topo_span(const struct topo *t);
 /* 1 when QEMU's generated device tree must be edited (gaps, pmem). */
 int topo_needs_dtb(const struct topo *t);
+/* Where QEMU's device memory (DIMMs, virtio-mem) starts, and the maxmem
+ * that holds every DIMM of the topology plus extra bytes above the last. */
+uint64_t topo_device_base(const struct topo *t);
+uint64_t topo_maxmem(const struct topo *t, uint64_t extra);
+const char *firmware_name(enum firmware f);
 int parse_size(const char *s, uint64_t *out);
 
 #endif

@@ -188,11 +188,36 @@ void verdict_feed(struct verdict *v, const char *raw)
 		snprintf(v->failed[v->nfailed++], sizeof(v->failed[0]), "%s", name);
 }
 
+/* 1 when the call trace in report shows each function of chain, in order */
+int report_shows_chain(const char *report, const char *chain)
+{
+	char buf[256], *fn, *save;
+	const char *at = report;
+
+	snprintf(buf, sizeof(buf), "%s", chain);
+	for (fn = strtok_r(buf, " \t", &save); fn; fn = strtok_r(NULL, " \t", &save)) {
+		size_t n = strlen(fn);
+		const char *hit = at;
+
+		/* a trace line names it as "fn+0x..": not a longer name's tail */
+		while ((hit = strstr(hit, fn)) &&
+		       (hit[n] != '+' || (hit > report && (isalnum((unsigned char)hit[-1]) ||
+							   hit[-1] == '_'))))
+			hit += n;
+		if (!hit)
+			return 0;
+		at = hit + n;
+	}
+	return 1;
+}
+
 int verdict_first_report_matches(const struct verdict *v, const struct expect *e)
 {
 	char buf[sizeof(v->first_report)], *line, *save;
 
 	if (!v->problems)
+		return 0;
+	if (e->chain[0] && !report_shows_chain(v->first_report, e->chain))
 		return 0;
 	snprintf(buf, sizeof(buf), "%s", v->first_report);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
@@ -343,15 +368,19 @@ static int op_kinds_left_out(const char *leave_out, const char *test, char *out,
 	return out[0] != '\0';
 }
 
-int cell_plan_make(const char *cell, const char *append, const struct expect *reg,
-		   int nreg, struct cell_plan *p, char *err, size_t errsz)
+int cell_plan_make(const char *cell, const char *append, int acpi,
+		   const struct expect *reg, int nreg, struct cell_plan *p,
+		   char *err, size_t errsz)
 {
-	char all[1024], buf[1024], *tok, *save;
+	char all[1024], buf[1024], other[512], *tok, *save;
 	const char *t = append ? strstr(append, "riscv_mhp.tests=") : NULL;
 
 	memset(p, 0, sizeof(*p));
 	if (registry_list(AXIS_TEST, all, sizeof(all), ' '))
 		FAIL("cannot read the tests of selftests/Makefile (TEST_GEN_PROGS)");
+	/* the tests of the other firmware do not belong to this cell */
+	if (registry_tests_need(!acpi, other, sizeof(other)))
+		FAIL("cannot read %s of selftests/Makefile", acpi ? "MHP_DT_TESTS" : "MHP_ACPI_TESTS");
 	if (t) {
 		t += strlen("riscv_mhp.tests=");
 		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(t, " "), t);
@@ -364,6 +393,13 @@ int cell_plan_make(const char *cell, const char *append, const struct expect *re
 
 		if (!word_in(all, tok))
 			FAIL("riscv_mhp.tests: no test '%s' (tests: %s)", tok, all);
+		if (word_in(other, tok)) {
+			if (p->explicit_tests)
+				FAIL("riscv_mhp.tests: %s needs %s, and %s boots with %s",
+				     tok, acpi ? "a device-tree boot" : "an ACPI boot (firmware acpi)",
+				     cell, acpi ? "ACPI" : "a device tree");
+			continue;
+		}
 		/* tests asked for by name run, but without the op kinds and
 		 * subtests behind a known bug */
 		for (int i = 0; i < nreg && !by; i++) {

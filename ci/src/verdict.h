@@ -61,7 +61,7 @@ struct verdict {
 	char first_problem[200];
 	/* the first report: the first complaint not set aside and the kernel
 	 * lines after it (registers, call trace) up to its end trace */
-	char first_report[4096];
+	char first_report[8192];
 	int report_open;
 	int set_aside;		/* complaints set aside as known */
 	char first_set_aside[200];
@@ -96,6 +96,9 @@ const char *verdict_kind_name(enum verdict_kind k);
 const struct expect *verdict_known_entry(const struct verdict *v, const char *cell,
 					 const struct expect *reg, int nreg);
 /* 1 when a line of the run's first report matches the entry's signature */
+/* 1 when report's call trace shows each function of chain (blank-separated,
+ * innermost first) in that order */
+int report_shows_chain(const char *report, const char *chain);
 int verdict_first_report_matches(const struct verdict *v, const struct expect *e);
 /* The kernel complaint in a console line, or NULL (timestamp stripped). */
 const char *kernel_problem(const char *line);
@@ -107,8 +110,9 @@ const char *kernel_problem(const char *line);
  * only), and the known non-fatal complaints to set aside. -1 with err on
  * bad input.
  */
-int cell_plan_make(const char *cell, const char *append, const struct expect *reg,
-		   int nreg, struct cell_plan *p, char *err, size_t errsz);
+int cell_plan_make(const char *cell, const char *append, int acpi,
+		   const struct expect *reg, int nreg, struct cell_plan *p,
+		   char *err, size_t errsz);
 /* path NULL: standard output */
 int cell_plan_write(const struct cell_plan *p, const char *path);
 int cell_plan_read(const char *path, struct cell_plan *p, char *err, size_t errsz);

@@ -766,7 +766,7 @@ static void plan_leaves_out_and_sets_aside(void **state)
 	(void)state;
 	assert_int_equal(expect_parse("warn", WARN_ENTRY, &reg[0], err, sizeof(err)), 0);
 	assert_int_equal(expect_parse("oops", OOPS_ENTRY, &reg[1], err, sizeof(err)), 0);
-	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "", reg, 2, &p, err,
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "", 0, reg, 2, &p, err,
 					sizeof(err)), 0);
 	assert_int_equal(p.nleft, 1);
 	assert_string_equal(p.left_out[0], "zone_device");
@@ -778,18 +778,32 @@ static void plan_leaves_out_and_sets_aside(void **state)
 		assert_true(strcmp(p.tests[i], "zone_device"));
 	/* asked for by name: it runs, less the op kinds behind the bug */
 	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "a riscv_mhp.tests=zone_device b",
-					reg, 2, &p, err, sizeof(err)), 0);
+					0, reg, 2, &p, err, sizeof(err)), 0);
 	assert_int_equal(p.ntests, 1);
 	assert_int_equal(p.nleft, 0);
 	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "riscv_mhp.tests=random_walk",
-					reg, 2, &p, err, sizeof(err)), 0);
+					0, reg, 2, &p, err, sizeof(err)), 0);
 	assert_string_equal(p.exclude, "hmm");
 	/* the developer's tree inherits nothing; every test runs */
-	assert_int_equal(cell_plan_make("local-plain-sv39-flat", "", reg, 2, &p, err,
+	assert_int_equal(cell_plan_make("local-plain-sv39-flat", "", 0, reg, 2, &p, err,
 					sizeof(err)), 0);
 	assert_int_equal(p.nleft + p.nsetaside, 0);
 	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "riscv_mhp.tests=nope",
-					reg, 2, &p, err, sizeof(err)), -1);
+					0, reg, 2, &p, err, sizeof(err)), -1);
+	/* a test of the other firmware: not part of the cell, refused by name */
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "", 0, reg, 2, &p, err,
+					sizeof(err)), 0);
+	for (int i = 0; i < p.ntests; i++)
+		assert_true(strcmp(p.tests[i], "acpi_dimm"));
+	assert_int_equal(cell_plan_make("6.12-plain-sv48-acpi2", "", 1, reg, 2, &p, err,
+					sizeof(err)), 0);
+	for (int i = 0; i < p.ntests; i++)
+		assert_true(strcmp(p.tests[i], "add_remove"));
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "riscv_mhp.tests=acpi_dimm",
+					0, reg, 2, &p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "needs an ACPI boot"));
+	assert_int_equal(cell_plan_make("6.12-plain-sv48-acpi2", "riscv_mhp.tests=paging",
+					1, reg, 2, &p, err, sizeof(err)), -1);
 }
 
 static const char *const sv39_run[] = {
@@ -814,7 +828,7 @@ static enum verdict_kind judge_plan(const char *const *lines, const char *extra,
 
 	assert_int_equal(expect_parse("warn", WARN_ENTRY, &reg[0], err, sizeof(err)), 0);
 	assert_int_equal(expect_parse("oops", OOPS_ENTRY, &reg[1], err, sizeof(err)), 0);
-	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", tests, reg, 2, &p, err,
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", tests, 0, reg, 2, &p, err,
 					sizeof(err)), 0);
 	verdict_init(&v);
 	verdict_set_aside(&v, &reg[0]);
@@ -880,6 +894,27 @@ static void verdict_known_only_when_first(void **state)
 	assert_non_null(strstr(why, "Unable to handle kernel paging request"));
 }
 
+/* chain=: the first report's call trace, innermost first */
+static void chain_in_call_trace(void **state)
+{
+	static const char report[] =
+		"kernel BUG at include/linux/page-flags.h:1081!\n"
+		"[<ffffffff80012345>] free_pmd_table+0x1c/0x80\n"
+		"[<ffffffff80012400>] remove_pud_mapping+0x90/0x120\n"
+		"[<ffffffff80012500>] vmemmap_free+0x20/0x40\n"
+		"[<ffffffff80012600>] arch_remove_memory+0x30/0x50\n"
+		"[<ffffffff80012700>] acpi_memory_device_remove+0x40/0x60\n";
+
+	(void)state;
+	assert_true(report_shows_chain(report, "vmemmap_free acpi_memory_device_remove"));
+	assert_true(report_shows_chain(report, ""));
+	/* out of order, absent, or only the tail of a longer name */
+	assert_false(report_shows_chain(report, "acpi_memory_device_remove vmemmap_free"));
+	assert_false(report_shows_chain(report, "vmemmap_free acpi_bus_trim"));
+	assert_false(report_shows_chain(report, "pmd_table"));
+	assert_false(report_shows_chain(report, "free_pmd"));
+}
+
 #define TAP_ENTRY "kind=shipped\nkernel=6.12\nflavor=plain\ncells='6.12-*'\n" \
 	"proof=6.12-plain-sv39-numa2\nsignature='not ok [0-9]+ kpageflags'\n"
 
@@ -901,8 +936,7 @@ static enum verdict_kind judge_tap(const char *extra, char *why)
 	struct verdict v;
 
 	assert_int_equal(expect_parse("tap", TAP_ENTRY, &reg[0], err, sizeof(err)), 0);
-	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat",
-					"riscv_mhp.tests=add_remove,sysfs_model", reg, 1,
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "riscv_mhp.tests=add_remove,sysfs_model", 0, reg, 1,
 					&p, err, sizeof(err)), 0);
 	verdict_init(&v);
 	for (int i = 0; run[i]; i++) {
@@ -923,7 +957,7 @@ static void verdict_known_test_finding(void **state)
 	/* what triggers it is a subtest: the test runs, without that one */
 	assert_int_equal(expect_parse("tap", TAP_ENTRY "leave_out='add_remove:descending'\n",
 				      &e, err, sizeof(err)), 0);
-	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "", &e, 1, &p, err,
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "", 0, &e, 1, &p, err,
 					sizeof(err)), 0);
 	assert_int_equal(p.nleft, 0);
 	assert_string_equal(p.subtests_out, "add_remove:descending");
@@ -966,6 +1000,7 @@ int main(void)
 		cmocka_unit_test(plan_leaves_out_and_sets_aside),
 		cmocka_unit_test(verdict_never_hides_a_new_bug),
 		cmocka_unit_test(verdict_known_only_when_first),
+		cmocka_unit_test(chain_in_call_trace),
 	};
 	int n = sizeof(tests) / sizeof(tests[0]);
 	int failed = cmocka_run_group_tests(tests, NULL, NULL);
