@@ -35,6 +35,10 @@
  *            range from /proc/iomem, the device's _STA says absent (0),
  *            the direct map and vmemmap of the range are unmapped and no
  *            page table of theirs is left empty
+ * With riscv_mhp.vmem=SIZE@NODE (topology 'vmem'): a virtio-mem device
+ * asked at boot to plug SIZE has added it (/proc/iomem's "System RAM
+ * (virtio_mem)" ranges add up to SIZE within VMEM_S) and every memory
+ * block of it is on NODE: under ACPI it learns its node from _PXM.
  * A failure prints its errno and the kernel log since the test started.
  */
 #include <errno.h>
@@ -58,6 +62,7 @@
 
 #define MAX_DIMMS	8
 #define EJECT_S		60	/* eject to blocks gone */
+#define VMEM_S		30	/* virtio-mem to plug what it was asked at boot */
 #define VMEMMAP_UNIT	(2ULL << 20)	/* largest vmemmap mapping: a PMD */
 #define BUF_MAX		(64ULL << 20)
 #define MEMSYS		"/sys/devices/system/memory"
@@ -432,9 +437,73 @@ static void test_eject(struct dimm *d)
 			      d->addr, m ? "" : ", page tables", rc ? " (no table walk)" : "");
 }
 
+/* The "System RAM (virtio_mem)" ranges of /proc/iomem: count */
+static int vmem_ranges(uint64_t *start, uint64_t *end, int max, uint64_t *total)
+{
+	char line[256];
+	int n = 0;
+	FILE *f = fopen("/proc/iomem", "r");
+
+	*total = 0;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long a, b;
+
+		/* nested in the device's own "virtio-mem (virtioN)" region */
+		if (!strstr(line, "System RAM (virtio_mem)") ||
+		    sscanf(line, " %llx-%llx", &a, &b) != 2)
+			continue;
+		if (n < max) {
+			start[n] = a;
+			end[n] = b + 1;
+			n++;
+		}
+		*total += b + 1 - a;
+	}
+	fclose(f);
+	return n;
+}
+
+static void test_vmem(uint64_t size, int node)
+{
+	uint64_t start[64], end[64], total = 0;
+	time_t until = time(NULL) + VMEM_S;
+	int n, blocks = 0;
+
+	while ((n = vmem_ranges(start, end, 64, &total)) >= 0 && total < size &&
+	       time(NULL) < until)
+		usleep(200000);
+	if (n < 0 || total != size) {
+		ksft_print_msg("virtio-mem asked for %" PRIu64 " MiB at boot: /proc/iomem has %" PRIu64 " MiB of System RAM (virtio_mem) after %d s%s%s\n",
+			       size >> 20, total >> 20, VMEM_S, n < 0 ? ": " : "",
+			       n < 0 ? strerror(-n) : "");
+		kernel_log_since(&health);
+		ksft_test_result_fail("virtio-mem plugged at boot, on node %d\n", node);
+		return;
+	}
+	for (int i = 0; i < n; i++) {
+		for (uint64_t a = start[i]; a < end[i]; a += env.block_size, blocks++) {
+			int id = a / env.block_size;
+
+			if (block_node(id) != node) {
+				ksft_print_msg("virtio-mem's memory%d is on node %d, the topology says %d\n",
+					       id, block_node(id), node);
+				kernel_log_since(&health);
+				ksft_test_result_fail("virtio-mem plugged at boot, on node %d\n", node);
+				return;
+			}
+		}
+	}
+	ksft_test_result_pass("virtio-mem plugged %" PRIu64 " MiB at boot, %d blocks, all on node %d\n",
+			      size >> 20, blocks, node);
+}
+
 int main(int argc, char **argv)
 {
 	char val[512], zone_pin[16];
+	unsigned long long vmem_mib = 0;
+	int vmem_node = 0;
 	struct mhp_prng prng;
 	long long start_kb;
 	uint64_t seed;
@@ -447,7 +516,10 @@ int main(int argc, char **argv)
 	cmdline_value("riscv_mhp.dimms", val, sizeof(val));
 	if (parse_dimms(val))
 		ksft_exit_fail_msg("riscv_mhp.dimms='%s': want SIZE@NODE@ADDR,... in MiB\n", val);
-	if (!ndimms)
+	cmdline_value("riscv_mhp.vmem", val, sizeof(val));
+	if (*val && (sscanf(val, "%llu@%d", &vmem_mib, &vmem_node) != 2 || !vmem_mib))
+		ksft_exit_fail_msg("riscv_mhp.vmem='%s': want SIZE@NODE, SIZE in MiB\n", val);
+	if (!ndimms && !vmem_mib)
 		ksft_exit_skip("no DIMMs to test: this runs in cells whose topology says 'firmware acpi' and has 'dimm' lines (riscv_mhp.dimms=)\n");
 	why = mhp_require(MHP_NEED_DESTRUCTIVE | MHP_NEED_MODULE, &env);
 	if (why)
@@ -476,7 +548,9 @@ int main(int argc, char **argv)
 	}
 	kernel_health_begin(&health);
 	start_kb = meminfo_kb(-1, "MemTotal");
-	ksft_set_plan(5 * ndimms + 2);
+	ksft_set_plan(5 * ndimms + 2 + !!vmem_mib);
+	if (vmem_mib)
+		test_vmem(vmem_mib << 20, vmem_node);
 	for (int k = 0; k < ndimms; k++) {
 		struct dimm *d = &dimm[order[k]];
 		long long total0 = 0, ntotal0 = 0;

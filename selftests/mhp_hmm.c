@@ -93,9 +93,16 @@ static const char *hmm_regions_check(void)
 	return found ? NULL : "no test_hmm device memory (hmm_dmirror) in /proc/iomem after a migration";
 }
 
+static int retries;
+
+int hmm_migrate_retries(void)
+{
+	return retries;
+}
+
 const char *hmm_cycle(unsigned long npages)
 {
-	static char why[128];
+	static char why[160];
 	size_t len = npages * sysconf(_SC_PAGESIZE);
 	struct hmm_dmirror_cmd cmd = { 0 };
 	const char *err = NULL;
@@ -117,12 +124,24 @@ const char *hmm_cycle(unsigned long npages)
 	}
 	for (size_t i = 0; i < len / 8; i++)
 		buf[i] = i * 0x9e3779b97f4a7c15ULL;
-	cmd.addr = (uintptr_t)buf;
-	cmd.ptr = (uintptr_t)mirror;
-	cmd.npages = npages;
-	if (ioctl(fd, HMM_DMIRROR_MIGRATE_TO_DEV, &cmd)) {
-		snprintf(why, sizeof(why), "HMM_DMIRROR_MIGRATE_TO_DEV failed: %s (errno %d)",
-			 strerror(errno), errno);
+	retries = 0;
+	for (int tries = 1;; tries++) {
+		int rc;
+
+		cmd.addr = (uintptr_t)buf;
+		cmd.ptr = (uintptr_t)mirror;
+		cmd.npages = npages;
+		rc = ioctl(fd, HMM_DMIRROR_MIGRATE_TO_DEV, &cmd);
+		if (!rc)
+			break;
+		/* ENOENT: some page stayed behind (see mhp_hmm.h); again */
+		if (errno == ENOENT && tries < HMM_MIGRATE_TRIES) {
+			retries++;
+			usleep(100000);
+			continue;
+		}
+		snprintf(why, sizeof(why), "HMM_DMIRROR_MIGRATE_TO_DEV failed: %s (errno %d), attempt %d of %d",
+			 strerror(errno), errno, tries, HMM_MIGRATE_TRIES);
 		err = why;
 		goto out;
 	}

@@ -16,5 +16,14 @@ const char *hmm_available(void);
  * NULL on success, else what went wrong.
  */
 const char *hmm_cycle(unsigned long npages);
+/*
+ * Migrations the last hmm_cycle() asked again: migrate_vma is best effort
+ * (a page another isolation holds, or one with a passing extra reference,
+ * is left where it is) and test_hmm answers such a partial migration with
+ * ENOENT; a cycle asks again up to HMM_MIGRATE_TRIES times, and only a
+ * page that never moves fails it.
+ */
+#define HMM_MIGRATE_TRIES	5
+int hmm_migrate_retries(void);
 
 #endif

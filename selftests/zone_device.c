@@ -39,8 +39,12 @@ static void test_hmm_cycles(void)
 		ksft_test_result_skip("%s\n", why);
 		return;
 	}
-	for (i = 0; i < HMM_CYCLES && !err; i++)
+	for (i = 0; i < HMM_CYCLES && !err; i++) {
 		err = hmm_cycle(HMM_PAGES + i * 64);
+		if (hmm_migrate_retries())
+			ksft_print_msg("test_hmm cycle %d: the migration to the device left pages behind (ENOENT) and was asked %d more time(s)\n",
+				       i + 1, hmm_migrate_retries());
+	}
 	ksft_test_result(!err, "test_hmm: %d load/migrate/verify/unload cycles%s%s\n",
 			 i, err ? ": " : "", err ? err : "");
 }

@@ -77,6 +77,9 @@ void cell_cmdline(const struct cell *c, const struct topo *t,
 		len += snprintf(buf + len, sz - len, "%s%" PRIu64 "@%u@%" PRIu64,
 				i ? "," : " riscv_mhp.dimms=", MiB(t->dimm[i].size),
 				t->dimm[i].node, MiB(t->dimm[i].addr));
+	if (t->vmem && len < sz)
+		len += snprintf(buf + len, sz - len, " riscv_mhp.vmem=%" PRIu64 "@%u",
+				MiB(t->vmem), t->vmem_node);
 	if (extra && *extra && len < sz)
 		snprintf(buf + len, sz - len, " %s", extra);
 }
@@ -113,7 +116,7 @@ void qemu_argv(const struct cell *c, const struct topo *t,
 		 * last DIMM for them (and virtio-mem) */
 		argv_add(out, "%" PRIu64 "M,slots=%u,maxmem=%" PRIu64 "M",
 			 MiB(topo_span(t)), t->nr_dimms + HOTPLUG_SLOTS,
-			 MiB(topo_maxmem(t, f->vmem + HOTPLUG_ROOM)));
+			 MiB(topo_maxmem(t, f->vmem + t->vmem + HOTPLUG_ROOM)));
 	else if (f->vmem)	/* device memory is the space above RAM up to maxmem */
 		argv_add(out, "%" PRIu64 "M,maxmem=%" PRIu64 "M", MiB(topo_span(t)),
 			 MiB(topo_span(t) + f->vmem));
@@ -166,6 +169,14 @@ void qemu_argv(const struct cell *c, const struct topo *t,
 		argv_add(out, "-device");
 		argv_add(out, "pc-dimm,id=dimm%u,memdev=dimmmem%u,node=%u,addr=0x%" PRIx64,
 			 i, i, t->dimm[i].node, t->dimm[i].addr);
+	}
+	if (t->vmem) {
+		/* the topology's: asked at boot to plug its size on its node */
+		argv_add(out, "-object");
+		argv_add(out, "memory-backend-ram,id=vmcmem0,size=%" PRIu64 "M", MiB(t->vmem));
+		argv_add(out, "-device");
+		argv_add(out, "virtio-mem-pci,id=vmc0,memdev=vmcmem0,node=%u,requested-size=%" PRIu64 "M",
+			 t->vmem_node, MiB(t->vmem));
 	}
 	if (f->vmem) {
 		/* starts empty: the host grows and shrinks it over QMP */

@@ -79,6 +79,25 @@ const char *firmware_name(enum firmware f)
 	return f == FW_ACPI ? "acpi" : "dt";
 }
 
+static int parse_vmem(char *args, struct topo *t)
+{
+	char *save = NULL, *tok, *end;
+	int have_node = 0;
+
+	tok = strtok_r(args, " \t", &save);
+	if (t->vmem || !tok || parse_size(tok, &t->vmem) || !t->vmem)
+		return -1;
+	while ((tok = strtok_r(NULL, " \t", &save))) {
+		if (strncmp(tok, "node=", 5))
+			return -1;
+		t->vmem_node = strtoul(tok + 5, &end, 10);
+		if (end == tok + 5 || *end)
+			return -1;
+		have_node = 1;
+	}
+	return have_node ? 0 : -1;
+}
+
 static int parse_dimm(char *args, struct topo *t)
 {
 	struct topo_dimm *d;
@@ -188,6 +207,12 @@ static int validate(const struct topo *t, char *err, size_t errsz)
 		FAIL("'firmware acpi' excludes 'hide', 'pmem' and gap=: they are device-tree edits");
 	if (t->nr_dimms && t->firmware != FW_ACPI)
 		FAIL("'dimm' needs 'firmware acpi': a pc-dimm is an ACPI memory device");
+	if (t->vmem && t->firmware != FW_ACPI)
+		FAIL("'vmem' needs 'firmware acpi': under a device tree virtio-mem cannot learn its node");
+	if (t->vmem % (128ULL << 20))
+		FAIL("'vmem' must be a multiple of 128M (a memory block)");
+	if (t->vmem && (t->nr_nodes ? t->vmem_node >= t->nr_nodes : t->vmem_node))
+		FAIL("'vmem': node=%u is not a node of this topology", t->vmem_node);
 	for (unsigned int i = 0; i < t->nr_dimms; i++) {
 		const struct topo_dimm *d = &t->dimm[i];
 		/* a memory block is 128 MiB on riscv */
@@ -245,6 +270,8 @@ int topo_parse(const char *text, struct topo *t, char *err, size_t errsz)
 			rc = parse_node(line + off, t);
 		} else if (!strcmp(key, "dimm")) {
 			rc = parse_dimm(line + off, t);
+		} else if (!strcmp(key, "vmem")) {
+			rc = parse_vmem(line + off, t);
 		} else if (!strcmp(key, "firmware")) {
 			if (!strcmp(line + off, "acpi"))
 				t->firmware = FW_ACPI;

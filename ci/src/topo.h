@@ -26,6 +26,9 @@
  *                     ACPI, onlines, offlines and ejects (acpi_dimm). ADDR
  *                     lies in QEMU's device memory, which starts at the
  *                     first 1 GiB boundary above RAM (qemu/patches 0001)
+ *   vmem SIZE node=N  a virtio-mem device on node N asked at boot to plug
+ *                     SIZE (ACPI only: under a device tree virtio-mem has
+ *                     no way to learn its node and lands on node 0)
  *
  * SIZE is a number with an optional K, M or G suffix.
  */
@@ -64,6 +67,8 @@ struct topo {
 	enum firmware firmware;
 	unsigned int nr_dimms;
 	struct topo_dimm dimm[TOPO_MAX_DIMMS];
+	uint64_t vmem;		/* bytes virtio-mem plugs at boot, or 0 */
+	unsigned int vmem_node;
 };
 
 /* 0 on success; otherwise -1 with "line N: reason" in err. */
