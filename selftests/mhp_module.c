@@ -96,10 +96,54 @@ int dt_memory(struct mem_range *r, int max)
 	return n;
 }
 
+static uint64_t le_u(const unsigned char *p, int bytes)
+{
+	uint64_t v = 0;
+
+	while (bytes--)
+		v = v << 8 | p[bytes];
+	return v;
+}
+
+int srat_memory(struct mem_range *r, int max)
+{
+	unsigned char t[16384];
+	int fd = open(SRAT_TABLE, O_RDONLY), n = 0;
+	ssize_t len;
+
+	if (fd < 0)
+		return -1;
+	len = read(fd, t, sizeof(t));
+	close(fd);
+	if (len < 48 || memcmp(t, "SRAT", 4))
+		return -1;
+	/* 36-byte table header, 12 reserved bytes, then typed entries */
+	for (ssize_t off = 48; off + 2 <= len && t[off + 1] >= 2; off += t[off + 1]) {
+		const unsigned char *e = t + off;
+		uint32_t flags;
+
+		if (e[0] != 1 || e[1] < 40 || off + 40 > len || n == max)
+			continue;	/* not a memory affinity structure */
+		flags = le_u(e + 28, 4);
+		if (!(flags & 1) || (flags & 2))	/* disabled; hot-pluggable */
+			continue;
+		r[n++] = (struct mem_range){ le_u(e + 8, 8), le_u(e + 16, 8),
+					     (int)le_u(e + 2, 4) };
+	}
+	return n;
+}
+
+int firmware_memory(struct mem_range *r, int max)
+{
+	int n = dt_memory(r, max);
+
+	return n > 0 ? n : srat_memory(r, max);
+}
+
 int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
 {
 	struct mem_range dt[64];
-	int n = 0, nd = dt_memory(dt, 64);
+	int n = 0, nd = firmware_memory(dt, 64);
 
 	if (nd < 0 || system_ram_bytes(0, 1) < 0)
 		return -1;
@@ -386,7 +430,7 @@ int mhp_add_online(const struct mhp_env *env, const struct mem_range *r,
 int mhp_ram_base(uint64_t *base)
 {
 	struct mem_range r[64];
-	int n = dt_memory(r, 64);
+	int n = firmware_memory(r, 64);
 	unsigned long long a, b;
 	char line[256];
 	FILE *f;

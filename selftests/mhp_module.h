@@ -13,22 +13,32 @@
 
 struct mem_range {
 	uint64_t start, size;
-	int node;		/* numa-node-id of the device-tree memory node */
+	int node;		/* numa-node-id of the device-tree memory node
+				 * (or the SRAT's proximity domain) */
 };
 
 /* The device tree's memory ranges, in its order: count, or -1 without one */
 int dt_memory(struct mem_range *r, int max);
+/*
+ * An ACPI machine's boot memory: the enabled, not hot-pluggable memory
+ * affinity ranges of its SRAT, the proximity domain as the node (QEMU
+ * numbers both alike): count, or -1 without an SRAT.
+ */
+#define SRAT_TABLE "/sys/firmware/acpi/tables/SRAT"
+int srat_memory(struct mem_range *r, int max);
+/* What the firmware says the RAM is: the device tree's, else the SRAT's */
+int firmware_memory(struct mem_range *r, int max);
 
 /*
  * The lowest RAM address the machine has (where the linear map and the
- * vmemmap start): the device tree's, else /proc/iomem's lowest System RAM.
+ * vmemmap start): the firmware's, else /proc/iomem's lowest System RAM.
  * 0, or -1 without either.
  */
 int mhp_ram_base(uint64_t *base);
 
 /*
- * Block-aligned ranges of device-tree RAM with no System RAM in them:
- * count (at most max), or -1 without /proc/device-tree or iomem.
+ * Block-aligned ranges of the firmware's RAM (firmware_memory) with nothing
+ * of /proc/iomem in them: count (at most max), or -1 without either.
  */
 int hidden_ranges(struct mem_range *r, int max, uint64_t block_size);
 

@@ -797,13 +797,16 @@ static void plan_leaves_out_and_sets_aside(void **state)
 		assert_true(strcmp(p.tests[i], "acpi_dimm"));
 	assert_int_equal(cell_plan_make("6.12-plain-sv48-acpi2", "", 1, reg, 2, &p, err,
 					sizeof(err)), 0);
-	for (int i = 0; i < p.ntests; i++)
-		assert_true(strcmp(p.tests[i], "add_remove"));
+	{
+		int has = 0;
+
+		for (int i = 0; i < p.ntests; i++)
+			has |= !strcmp(p.tests[i], "acpi_dimm");
+		assert_true(has);
+	}
 	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "riscv_mhp.tests=acpi_dimm",
 					0, reg, 2, &p, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "needs an ACPI boot"));
-	assert_int_equal(cell_plan_make("6.12-plain-sv48-acpi2", "riscv_mhp.tests=paging",
-					1, reg, 2, &p, err, sizeof(err)), -1);
 }
 
 static const char *const sv39_run[] = {

@@ -36,7 +36,8 @@
  *
  * A write returns the errno of a refused request: -EINVAL (malformed,
  * unaligned, bad node), -ERANGE (outside the pluggable range), -ENXIO (no
- * RAM described there), -EEXIST (already System RAM), -ENOENT (remove of
+ * RAM described there: by the device tree, or on an EFI boot by the EFI
+ * memory map), -EEXIST (already System RAM), -ENOENT (remove of
  * a range this module did not add), or what the core returned. The module
  * pins itself while memory it added is present: the resource name lives
  * in its text.
@@ -44,6 +45,7 @@
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/debugfs.h>
+#include <linux/efi.h>
 #include <linux/ioport.h>
 #include <linux/list.h>
 #include <linux/memory.h>
@@ -76,7 +78,47 @@ static u64 addr_phys;
 static void __percpu **areas;	/* MAX_AREAS slots, allocated on load */
 static unsigned long nr_areas, area_bytes;
 
-/* Is [start, start + size) inside one "memory" node of the device tree? */
+/*
+ * Is [start, start + size) RAM per the EFI memory map (an EFI boot: ACPI
+ * machines have no device-tree memory nodes)? Write-back memory of any
+ * type but MMIO, unusable and persistent: the firmware's own reservations
+ * (OpenSBI's, runtime services) are RAM too, in use.
+ */
+static bool efi_described_ram(u64 start, u64 size)
+{
+#ifdef CONFIG_EFI
+	u64 at = start, end = start + size;
+	efi_memory_desc_t *md;
+	bool moved = true;
+
+	if (!efi_enabled(EFI_MEMMAP))
+		return false;
+	while (at < end && moved) {	/* the map need not be sorted */
+		moved = false;
+		for_each_efi_memory_desc(md) {
+			u64 s = md->phys_addr, e = s + (md->num_pages << EFI_PAGE_SHIFT);
+
+			if (at < s || at >= e)
+				continue;
+			/* RAM is write-back cacheable; not MMIO, not unusable */
+			if (!(md->attribute & EFI_MEMORY_WB) ||
+			    md->type == EFI_MEMORY_MAPPED_IO ||
+			    md->type == EFI_MEMORY_MAPPED_IO_PORT_SPACE ||
+			    md->type == EFI_UNUSABLE_MEMORY ||
+			    md->type == EFI_PERSISTENT_MEMORY)
+				return false;
+			at = e;
+			moved = true;
+		}
+	}
+	return at >= end;
+#else
+	return false;
+#endif
+}
+
+/* Is [start, start + size) inside one "memory" node of the device tree
+ * (or, without one, RAM per the EFI memory map)? */
 static bool described_ram(u64 start, u64 size)
 {
 	struct device_node *np;
@@ -90,7 +132,7 @@ static bool described_ram(u64 start, u64 size)
 			}
 		}
 	}
-	return false;
+	return efi_described_ram(start, size);
 }
 
 static int check_add(u64 start, u64 size, int nid)
