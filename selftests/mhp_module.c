@@ -137,18 +137,56 @@ int firmware_memory(struct mem_range *r, int max)
 {
 	int n = dt_memory(r, max);
 
-	return n > 0 ? n : srat_memory(r, max);
+	if (n <= 0)
+		n = srat_memory(r, max);
+	if (n <= 0) {	/* ACPI without NUMA: QEMU builds no SRAT */
+		n = efi_ram(r, max);
+		for (int i = 0; i < n; i++)
+			r[i].node = 0;
+	}
+	return n > 0 ? n : -1;
+}
+
+int efi_ram(struct mem_range *r, int max)
+{
+	FILE *f = fopen(MHP_TEST_DEBUGFS "/efi_ram", "r");
+	unsigned long long s, z;
+	int n = 0;
+
+	if (!f)
+		return -1;
+	while (n < max && fscanf(f, "%llx %llx", &s, &z) == 2)
+		r[n++] = (struct mem_range){ s, z, -1 };
+	fclose(f);
+	return n;
 }
 
 int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
 {
-	struct mem_range dt[64];
-	int n = 0, nd = firmware_memory(dt, 64);
+	struct mem_range fw[64], efi[256];
+	int n = 0, nd = firmware_memory(fw, 64), ne = -1;
 
 	if (nd < 0 || system_ram_bytes(0, 1) < 0)
 		return -1;
-	for (int i = 0; i < nd; i++)
-		n = add_hidden(r, n, max, dt[i].start, dt[i].size, dt[i].node, bs);
+	/* under ACPI: only what the EFI memory map calls usable RAM, not
+	 * the firmware's runtime code and data or ACPI tables, which sit in
+	 * the SRAT's RAM too (at its top, under mem= not the kernel's) */
+	if (dt_memory(efi, 1) <= 0)	/* an EFI boot's device tree has none */
+		ne = efi_ram(efi, 256);
+	for (int i = 0; i < nd; i++) {
+		if (ne < 0) {
+			n = add_hidden(r, n, max, fw[i].start, fw[i].size, fw[i].node, bs);
+			continue;
+		}
+		for (int j = 0; j < ne; j++) {
+			uint64_t s = fw[i].start > efi[j].start ? fw[i].start : efi[j].start;
+			uint64_t e1 = fw[i].start + fw[i].size, e2 = efi[j].start + efi[j].size;
+			uint64_t e = e1 < e2 ? e1 : e2;
+
+			if (s < e)
+				n = add_hidden(r, n, max, s, e - s, fw[i].node, bs);
+		}
+	}
 	return n;
 }
 
@@ -440,6 +478,7 @@ int mhp_ram_base(uint64_t *base)
 		for (int i = 1; i < n; i++)
 			if (r[i].start < *base)
 				*base = r[i].start;
+		*base &= ~(MHP_RAM_BASE_ALIGN - 1);
 		return 0;
 	}
 	f = fopen("/proc/iomem", "r");
@@ -450,5 +489,8 @@ int mhp_ram_base(uint64_t *base)
 			*base = a;
 	if (f)
 		fclose(f);
-	return *base == UINT64_MAX || !*base ? -1 : 0;
+	if (*base == UINT64_MAX || !*base)
+		return -1;
+	*base &= ~(MHP_RAM_BASE_ALIGN - 1);
+	return 0;
 }

@@ -26,19 +26,33 @@ int dt_memory(struct mem_range *r, int max);
  */
 #define SRAT_TABLE "/sys/firmware/acpi/tables/SRAT"
 int srat_memory(struct mem_range *r, int max);
-/* What the firmware says the RAM is: the device tree's, else the SRAT's */
+/*
+ * What the firmware says the RAM is: the device tree's, else the SRAT's,
+ * else (ACPI without NUMA has no SRAT) efi_ram()'s, all on node 0:
+ * count, or -1 without any.
+ */
 int firmware_memory(struct mem_range *r, int max);
+/*
+ * The EFI memory map's usable RAM (mhp_test.ko's efi_ram, node -1): count,
+ * or -1 without the module's file. Empty on a boot without EFI.
+ */
+int efi_ram(struct mem_range *r, int max);
 
 /*
  * The lowest RAM address the machine has (where the linear map and the
- * vmemmap start): the firmware's, else /proc/iomem's lowest System RAM.
- * 0, or -1 without either.
+ * vmemmap start): the firmware's, else /proc/iomem's lowest System RAM,
+ * rounded down to 2 MiB (riscv maps the linear map from the lowest RAM
+ * aligned to a PMD; an EFI boot's lowest usable RAM starts past OpenSBI's
+ * region). 0, or -1 without either.
  */
+#define MHP_RAM_BASE_ALIGN (2ULL << 20)
 int mhp_ram_base(uint64_t *base);
 
 /*
- * Block-aligned ranges of the firmware's RAM (firmware_memory) with nothing
- * of /proc/iomem in them: count (at most max), or -1 without either.
+ * Block-aligned ranges of the firmware's RAM (firmware_memory; without a
+ * device tree, only what efi_ram() calls usable when mhp_test.ko is
+ * loaded) with nothing of /proc/iomem in them: count (at most max), or -1
+ * without either.
  */
 int hidden_ranges(struct mem_range *r, int max, uint64_t block_size);
 

@@ -349,7 +349,9 @@ static int cmd_plan(const char *name, const struct topo *t)
 	}
 	if (prove && !found)
 		die("--prove: no catalog entry '%s' (kernel/bugs)", prove);
-	if (cell_plan_make(name, files.append, t->firmware == FW_ACPI, reg, n, &p, err, sizeof(err)))
+	if (cell_plan_make(name, files.append,
+			   (t->firmware == FW_ACPI ? BOOT_ACPI : 0) | (t->hide ? BOOT_HIDDEN_RAM : 0),
+			   reg, n, &p, err, sizeof(err)))
 		die("%s", err);
 	if (cell_plan_write(&p, plan_out))
 		die("cannot write %s", plan_out ? plan_out : "the plan");

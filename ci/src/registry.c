@@ -229,9 +229,9 @@ static int make_var(const char *var, char *buf, size_t sz, char sep)
 	return rc;
 }
 
-int registry_tests_need(int acpi, char *buf, size_t sz)
+int registry_tests_need(enum boot_has what, char *buf, size_t sz)
 {
-	return make_var(acpi ? "MHP_ACPI_TESTS" : "MHP_DT_TESTS", buf, sz, ' ');
+	return make_var(what == BOOT_ACPI ? "MHP_ACPI_TESTS" : "MHP_HIDE_TESTS", buf, sz, ' ');
 }
 
 int registry_list(enum axis a, char *buf, size_t sz, char sep)

@@ -43,9 +43,12 @@ enum axis { AXIS_KERNEL, AXIS_FLAVOR, AXIS_TOPOLOGY, AXIS_PAGING, AXIS_TEST };
 /* The values of an axis, sorted (tests: in TEST_GEN_PROGS order), separated
  * by sep; -1 if the directory or file cannot be read. */
 int registry_list(enum axis a, char *buf, size_t sz, char sep);
-/* The tests that need a device-tree boot (acpi 0: MHP_DT_TESTS of
- * selftests/Makefile) or an ACPI boot (1: MHP_ACPI_TESTS), blank-separated */
-int registry_tests_need(int acpi, char *buf, size_t sz);
+/* What a cell's boot gives the tests: ACPI (firmware acpi), RAM the kernel
+ * booted without (the topology's hide, mem=) */
+enum boot_has { BOOT_ACPI = 1, BOOT_HIDDEN_RAM = 2 };
+/* The tests that need what: MHP_ACPI_TESTS or MHP_HIDE_TESTS of
+ * selftests/Makefile, blank-separated */
+int registry_tests_need(enum boot_has what, char *buf, size_t sz);
 /* 1 if name is a value of the axis */
 int registry_has(enum axis a, const char *name);
 

@@ -205,10 +205,6 @@ static int validate(const struct topo *t, char *err, size_t errsz)
 		FAIL("'pmem' needs 'hide' of 2M or more above it: QEMU loads its device tree into the top 2M of RAM");
 	if (t->firmware == FW_ACPI && (t->pmem || topo_span(t) != total))
 		FAIL("'firmware acpi' excludes 'pmem' and gap=: they are device-tree edits");
-	/* EDK2 loads the kernel near the top of RAM, where mem= cuts: a Sv39
-	 * boot oopsed on a page table there (2026-12-06, 6.12 and 7.3) */
-	if (t->firmware == FW_ACPI && t->hide)
-		FAIL("'firmware acpi' excludes 'hide': EDK2 loads the kernel near the top of RAM, where mem= would cut it");
 	if (t->nr_dimms && t->firmware != FW_ACPI)
 		FAIL("'dimm' needs 'firmware acpi': a pc-dimm is an ACPI memory device");
 	if (t->vmem && t->firmware != FW_ACPI)

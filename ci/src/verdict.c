@@ -368,19 +368,20 @@ static int op_kinds_left_out(const char *leave_out, const char *test, char *out,
 	return out[0] != '\0';
 }
 
-int cell_plan_make(const char *cell, const char *append, int acpi,
+int cell_plan_make(const char *cell, const char *append, unsigned int boot,
 		   const struct expect *reg, int nreg, struct cell_plan *p,
 		   char *err, size_t errsz)
 {
-	char all[1024], buf[1024], other[512], *tok, *save;
+	char all[1024], buf[1024], acpi_t[512], hide_t[512], *tok, *save;
 	const char *t = append ? strstr(append, "riscv_mhp.tests=") : NULL;
 
 	memset(p, 0, sizeof(*p));
 	if (registry_list(AXIS_TEST, all, sizeof(all), ' '))
 		FAIL("cannot read the tests of selftests/Makefile (TEST_GEN_PROGS)");
-	/* the tests of the other firmware do not belong to this cell */
-	if (registry_tests_need(!acpi, other, sizeof(other)))
-		FAIL("cannot read %s of selftests/Makefile", acpi ? "MHP_DT_TESTS" : "MHP_ACPI_TESTS");
+	/* tests that need what this boot lacks do not belong to this cell */
+	if (registry_tests_need(BOOT_ACPI, acpi_t, sizeof(acpi_t)) ||
+	    registry_tests_need(BOOT_HIDDEN_RAM, hide_t, sizeof(hide_t)))
+		FAIL("cannot read MHP_ACPI_TESTS and MHP_HIDE_TESTS of selftests/Makefile");
 	if (t) {
 		t += strlen("riscv_mhp.tests=");
 		snprintf(buf, sizeof(buf), "%.*s", (int)strcspn(t, " "), t);
@@ -393,11 +394,16 @@ int cell_plan_make(const char *cell, const char *append, int acpi,
 
 		if (!word_in(all, tok))
 			FAIL("riscv_mhp.tests: no test '%s' (tests: %s)", tok, all);
-		if (word_in(other, tok)) {
+		if (!(boot & BOOT_ACPI) && word_in(acpi_t, tok)) {
 			if (p->explicit_tests)
-				FAIL("riscv_mhp.tests: %s needs %s, and %s boots with %s",
-				     tok, acpi ? "a device-tree boot" : "an ACPI boot (firmware acpi)",
-				     cell, acpi ? "ACPI" : "a device tree");
+				FAIL("riscv_mhp.tests: %s needs an ACPI boot (firmware acpi), and %s boots with a device tree",
+				     tok, cell);
+			continue;
+		}
+		if (!(boot & BOOT_HIDDEN_RAM) && word_in(hide_t, tok)) {
+			if (p->explicit_tests)
+				FAIL("riscv_mhp.tests: %s needs hidden RAM (topology 'hide'), and %s hides none",
+				     tok, cell);
 			continue;
 		}
 		/* tests asked for by name run, but without the op kinds and

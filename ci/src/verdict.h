@@ -107,10 +107,12 @@ const char *kernel_problem(const char *line);
  * The plan of a cell: the tests (append's riscv_mhp.tests=, else every
  * test) less those a known bug of the cell's kernel triggers or fails there
  * (an entry's leave_out: TEST, or TEST:KIND for random_walk's op kind KIND
- * only), and the known non-fatal complaints to set aside. -1 with err on
- * bad input.
+ * only), and the known non-fatal complaints to set aside. boot: what the
+ * cell's boot has (enum boot_has of registry.h); a test that needs what it
+ * lacks is left out (refused when asked for by name). -1 with err on bad
+ * input.
  */
-int cell_plan_make(const char *cell, const char *append, int acpi,
+int cell_plan_make(const char *cell, const char *append, unsigned int boot,
 		   const struct expect *reg, int nreg, struct cell_plan *p,
 		   char *err, size_t errsz);
 /* path NULL: standard output */

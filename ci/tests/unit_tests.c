@@ -758,6 +758,14 @@ static void expect_entries_are_checked(void **state)
 	}
 }
 
+static int plan_has(const struct cell_plan *p, const char *test)
+{
+	for (int i = 0; i < p->ntests; i++)
+		if (!strcmp(p->tests[i], test))
+			return 1;
+	return 0;
+}
+
 static void plan_leaves_out_and_sets_aside(void **state)
 {
 	struct expect reg[2];
@@ -766,7 +774,7 @@ static void plan_leaves_out_and_sets_aside(void **state)
 	(void)state;
 	assert_int_equal(expect_parse("warn", WARN_ENTRY, &reg[0], err, sizeof(err)), 0);
 	assert_int_equal(expect_parse("oops", OOPS_ENTRY, &reg[1], err, sizeof(err)), 0);
-	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "", 0, reg, 2, &p, err,
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "", BOOT_HIDDEN_RAM, reg, 2, &p, err,
 					sizeof(err)), 0);
 	assert_int_equal(p.nleft, 1);
 	assert_string_equal(p.left_out[0], "zone_device");
@@ -778,34 +786,39 @@ static void plan_leaves_out_and_sets_aside(void **state)
 		assert_true(strcmp(p.tests[i], "zone_device"));
 	/* asked for by name: it runs, less the op kinds behind the bug */
 	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "a riscv_mhp.tests=zone_device b",
-					0, reg, 2, &p, err, sizeof(err)), 0);
+					BOOT_HIDDEN_RAM, reg, 2, &p, err, sizeof(err)), 0);
 	assert_int_equal(p.ntests, 1);
 	assert_int_equal(p.nleft, 0);
 	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "riscv_mhp.tests=random_walk",
-					0, reg, 2, &p, err, sizeof(err)), 0);
+					BOOT_HIDDEN_RAM, reg, 2, &p, err, sizeof(err)), 0);
 	assert_string_equal(p.exclude, "hmm");
 	/* the developer's tree inherits nothing; every test runs */
-	assert_int_equal(cell_plan_make("local-plain-sv39-flat", "", 0, reg, 2, &p, err,
+	assert_int_equal(cell_plan_make("local-plain-sv39-flat", "", BOOT_HIDDEN_RAM, reg, 2, &p, err,
 					sizeof(err)), 0);
 	assert_int_equal(p.nleft + p.nsetaside, 0);
 	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "riscv_mhp.tests=nope",
-					0, reg, 2, &p, err, sizeof(err)), -1);
+					BOOT_HIDDEN_RAM, reg, 2, &p, err, sizeof(err)), -1);
 	/* a test of the other firmware: not part of the cell, refused by name */
-	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "", 0, reg, 2, &p, err,
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "", BOOT_HIDDEN_RAM, reg, 2, &p, err,
 					sizeof(err)), 0);
 	for (int i = 0; i < p.ntests; i++)
 		assert_true(strcmp(p.tests[i], "acpi_dimm"));
-	assert_int_equal(cell_plan_make("6.12-plain-sv48-acpi2", "", 1, reg, 2, &p, err,
-					sizeof(err)), 0);
-	{
-		int has = 0;
-
-		for (int i = 0; i < p.ntests; i++)
-			has |= !strcmp(p.tests[i], "acpi_dimm");
-		assert_true(has);
-	}
+	/* ACPI without hidden RAM: acpi_dimm, not the tests that add hidden RAM */
+	assert_int_equal(cell_plan_make("6.12-plain-sv48-acpi2", "", BOOT_ACPI, reg, 2, &p,
+					err, sizeof(err)), 0);
+	assert_true(plan_has(&p, "acpi_dimm"));
+	assert_false(plan_has(&p, "add_remove"));
+	assert_true(plan_has(&p, "paging"));
+	assert_int_equal(cell_plan_make("6.12-plain-sv48-acpi2", "riscv_mhp.tests=add_remove",
+					BOOT_ACPI, reg, 2, &p, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "needs hidden RAM"));
+	/* ACPI with hidden RAM: both */
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-acpih", "", BOOT_ACPI | BOOT_HIDDEN_RAM,
+					reg, 2, &p, err, sizeof(err)), 0);
+	assert_true(plan_has(&p, "acpi_dimm"));
+	assert_true(plan_has(&p, "add_remove"));
 	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "riscv_mhp.tests=acpi_dimm",
-					0, reg, 2, &p, err, sizeof(err)), -1);
+					BOOT_HIDDEN_RAM, reg, 2, &p, err, sizeof(err)), -1);
 	assert_non_null(strstr(err, "needs an ACPI boot"));
 }
 
@@ -831,7 +844,7 @@ static enum verdict_kind judge_plan(const char *const *lines, const char *extra,
 
 	assert_int_equal(expect_parse("warn", WARN_ENTRY, &reg[0], err, sizeof(err)), 0);
 	assert_int_equal(expect_parse("oops", OOPS_ENTRY, &reg[1], err, sizeof(err)), 0);
-	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", tests, 0, reg, 2, &p, err,
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", tests, BOOT_HIDDEN_RAM, reg, 2, &p, err,
 					sizeof(err)), 0);
 	verdict_init(&v);
 	verdict_set_aside(&v, &reg[0]);
@@ -939,7 +952,7 @@ static enum verdict_kind judge_tap(const char *extra, char *why)
 	struct verdict v;
 
 	assert_int_equal(expect_parse("tap", TAP_ENTRY, &reg[0], err, sizeof(err)), 0);
-	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "riscv_mhp.tests=add_remove,sysfs_model", 0, reg, 1,
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "riscv_mhp.tests=add_remove,sysfs_model", BOOT_HIDDEN_RAM, reg, 1,
 					&p, err, sizeof(err)), 0);
 	verdict_init(&v);
 	for (int i = 0; run[i]; i++) {
@@ -960,7 +973,7 @@ static void verdict_known_test_finding(void **state)
 	/* what triggers it is a subtest: the test runs, without that one */
 	assert_int_equal(expect_parse("tap", TAP_ENTRY "leave_out='add_remove:descending'\n",
 				      &e, err, sizeof(err)), 0);
-	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "", 0, &e, 1, &p, err,
+	assert_int_equal(cell_plan_make("6.12-plain-sv39-flat", "", BOOT_HIDDEN_RAM, &e, 1, &p, err,
 					sizeof(err)), 0);
 	assert_int_equal(p.nleft, 0);
 	assert_string_equal(p.subtests_out, "add_remove:descending");
