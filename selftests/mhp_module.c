@@ -133,18 +133,25 @@ int srat_memory(struct mem_range *r, int max)
 	return n;
 }
 
-int firmware_memory(struct mem_range *r, int max)
+/* Without device-tree memory (an EFI boot): the SRAT's, else efi_ram()'s
+ * on node 0 (ACPI without NUMA: QEMU builds no SRAT) */
+static int acpi_memory(struct mem_range *r, int max)
 {
-	int n = dt_memory(r, max);
+	int n = srat_memory(r, max);
 
-	if (n <= 0)
-		n = srat_memory(r, max);
-	if (n <= 0) {	/* ACPI without NUMA: QEMU builds no SRAT */
+	if (n <= 0) {
 		n = efi_ram(r, max);
 		for (int i = 0; i < n; i++)
 			r[i].node = 0;
 	}
 	return n > 0 ? n : -1;
+}
+
+int firmware_memory(struct mem_range *r, int max)
+{
+	int n = dt_memory(r, max);
+
+	return n > 0 ? n : acpi_memory(r, max);
 }
 
 int efi_ram(struct mem_range *r, int max)
@@ -164,15 +171,18 @@ int efi_ram(struct mem_range *r, int max)
 int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
 {
 	struct mem_range fw[64], efi[256];
-	int n = 0, nd = firmware_memory(fw, 64), ne = -1;
+	int n = 0, nd = dt_memory(fw, 64), ne = -1;
 
+	/* under ACPI (an EFI boot's device tree has no memory): only what
+	 * the EFI memory map calls usable RAM, not the firmware's runtime
+	 * code and data or ACPI tables, which sit in the SRAT's RAM too (at
+	 * its top, under mem= not the kernel's) */
+	if (nd <= 0) {
+		nd = acpi_memory(fw, 64);
+		ne = efi_ram(efi, 256);
+	}
 	if (nd < 0 || system_ram_bytes(0, 1) < 0)
 		return -1;
-	/* under ACPI: only what the EFI memory map calls usable RAM, not
-	 * the firmware's runtime code and data or ACPI tables, which sit in
-	 * the SRAT's RAM too (at its top, under mem= not the kernel's) */
-	if (dt_memory(efi, 1) <= 0)	/* an EFI boot's device tree has none */
-		ne = efi_ram(efi, 256);
 	for (int i = 0; i < nd; i++) {
 		if (ne < 0) {
 			n = add_hidden(r, n, max, fw[i].start, fw[i].size, fw[i].node, bs);
@@ -473,23 +483,18 @@ int mhp_ram_base(uint64_t *base)
 	char line[256];
 	FILE *f;
 
-	if (n > 0) {
-		*base = r[0].start;
-		for (int i = 1; i < n; i++)
-			if (r[i].start < *base)
-				*base = r[i].start;
-		*base &= ~(MHP_RAM_BASE_ALIGN - 1);
-		return 0;
-	}
-	f = fopen("/proc/iomem", "r");
 	*base = UINT64_MAX;
+	for (int i = 0; i < n; i++)
+		if (r[i].start < *base)
+			*base = r[i].start;
+	f = n > 0 ? NULL : fopen("/proc/iomem", "r");
 	while (f && fgets(line, sizeof(line), f))
 		if (line[0] != ' ' && sscanf(line, "%llx-%llx", &a, &b) == 2 &&
 		    strstr(line, ": System RAM") && a < *base)
 			*base = a;
 	if (f)
 		fclose(f);
-	if (*base == UINT64_MAX || !*base)
+	if (*base == UINT64_MAX || (n <= 0 && !*base))
 		return -1;
 	*base &= ~(MHP_RAM_BASE_ALIGN - 1);
 	return 0;
