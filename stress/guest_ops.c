@@ -145,15 +145,25 @@ static const char *vanished(const struct target *t)
 
 /* --- online / offline -------------------------------------------------- */
 
+/* a removal that has begun unregisters the block within this time */
+#define BLOCK_GONE_MS	10000
+
 /*
  * sysfs answers ENODEV when the block is unregistered while we write its
- * state: expected only if it is really gone, and only virtio-mem may
- * take a block we hold the lock of.
+ * state: expected only if it goes, and only virtio-mem may take a block
+ * we hold the lock of. sysfs refuses the write as soon as the removal
+ * begins, while the block's directory is still listed: give it
+ * BLOCK_GONE_MS to go.
  */
 static const char *block_gone_inv(const struct target *t)
 {
-	if (block_exists(t->block))
-		return "ENODEV for a block that still exists";
+	int ms;
+
+	for (ms = 0; block_exists(t->block); ms += 10) {
+		if (ms >= BLOCK_GONE_MS)
+			return "ENODEV for a block not removed within BLOCK_GONE_MS";
+		usleep(10 * 1000);
+	}
 	return vanished(t);
 }
 

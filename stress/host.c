@@ -727,7 +727,7 @@ static void write_verdict(struct run *r, const char *sig)
 	snprintf(seed, sizeof(seed), "0x%016" PRIx64, r->plan.seed);
 	json_object_object_add(j, "cell", json_object_new_string(r->cell));
 	json_object_object_add(j, "seed", json_object_new_string(seed));
-	json_object_object_add(j, "result",
+	json_object_object_add(j, "verdict",
 			       json_object_new_string(r->reason[0] ? "FAIL" : "PASS"));
 	json_object_object_add(j, "reason", json_object_new_string(r->reason));
 	json_object_object_add(j, "first_problem",

@@ -36,11 +36,12 @@ stress_cell() {
 	fi
 }
 
-# stress_build: the cell's kernel (only if missing) and initramfs; for
-# MHP_KERNEL_DIR the initramfs and the test module built against it
+# stress_build: the cell's kernel and initramfs, as ci/run-cell has them
+# (build-kernel.sh is cached; for kernel local it builds KSRC or stages
+# KBUILD, whatever an earlier run left in build/); for MHP_KERNEL_DIR the
+# initramfs and the test module built against it
 stress_build() {
-	[ -n "${MHP_KERNEL_DIR:-}" ] || [ -f "$KOUT/arch/riscv/boot/Image" ] ||
-		"$MHP_TOP/ci/build-kernel.sh" "$kernel" "$flavor"
+	[ -n "${MHP_KERNEL_DIR:-}" ] || "$MHP_TOP/ci/build-kernel.sh" "$kernel" "$flavor"
 	"$MHP_TOP/ci/build-initrd.sh" "$kernel" "$flavor"
 	[ -z "${MHP_KERNEL_DIR:-}" ] ||
 		cp "$MHP_BUILD/selftests/$kernel-$flavor/mhp_test.ko" "$KO"
