@@ -137,6 +137,13 @@ say_known_bug() {
 	return 0
 }
 
+# progress: of a long step's output going into its log, the heartbeats
+# ("[kernel] 7.3-plain: 120s: ...", every 30 s) and a cell's verdict,
+# passed on to stderr as they come: make check and ci/known-bugs build
+# kernels and QEMU inside their cells and must not sit silent for minutes
+progress() {
+	grep --line-buffered -E '^\[[a-z0-9-]+\] ([^:]*: )?[0-9]+s: |^\[cell\] .*(PASS|FAIL|reproduce)' >&2
+}
 # run_with_progress LOG LABEL CMD...: run CMD with its output in LOG and a
 # progress line every 30 s (elapsed time and the log's last line) so long
 # steps never look hung; returns CMD's status and shows the log tail on failure.
