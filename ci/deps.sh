@@ -83,8 +83,10 @@ EOS
 }
 
 # Debian 13: bookworm for linux-source-6.1 (trixie has 6.12 only), with
-# its security updates (pinned), the kernels' suites, and trixie's own
-# security updates if the host lacks them (6.12 is updated through them)
+# its security updates (pinned), the kernels' suites, trixie's own
+# security updates if the host lacks them (6.12 is updated through them),
+# and bookworm-backports' sources only: our QEMU patches are made against
+# its qemu 10.0.2 (qemu/build.sh), the same on either host
 want_sources_trixie() {
 	cat <<EOS
 # written by riscv-mhp ci/deps.sh
@@ -93,6 +95,12 @@ URIs: $MIRROR
 Suites: bookworm ${KSUITES% }
 Components: main
 Architectures: amd64
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+
+Types: deb-src
+URIs: $MIRROR
+Suites: bookworm-backports
+Components: main
 Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
 EOS
 	want_security bookworm
