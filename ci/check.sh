@@ -173,19 +173,18 @@ result "runner: newbug: the known Sv39 WARN was set aside before the new oops" $
 
 # 5. cells
 grep -v '^#' "$MHP_TOP/ci/check-cells" | while read -r cell append; do
-	{ MHP_QUIET=1 APPEND="$append" "$MHP_TOP/ci/run-cell" "$cell" "$RUN/cells" \
-		</dev/null 2>&1; echo "$?" >"$RUN/cell-$cell.rc"; } |
-		tee "$RUN/cell-$cell.log" | progress
-	echo "$(cat "$RUN/cell-$cell.rc") cell $cell${append:+ ($append)}"
+	logged "$RUN/cell-$cell.log" env MHP_QUIET=1 APPEND="$append" \
+		"$MHP_TOP/ci/run-cell" "$cell" "$RUN/cells"
+	echo "$? cell $cell${append:+ ($append)}"
 done 2>&1 >"$RUN/cells.status"
 while read -r st name; do result "$name" "$st"; done <"$RUN/cells.status"
 
 # ... and once as kselftest's gen_tar tarball, the way CI systems install
 # kselftests: the module must ship in it and every test run from it
 ksft_cell=7.3-plain-sv57-numa2
-{ MHP_KSFT=gen_tar MHP_QUIET=1 APPEND="riscv_mhp.seed=1" "$MHP_TOP/ci/run-cell" "$ksft_cell" \
-	"$RUN/gen_tar" </dev/null 2>&1; echo "$?" >"$RUN/gen_tar.rc"; } | tee "$RUN/gen_tar.log" | progress
-krc=$(cat "$RUN/gen_tar.rc")
+logged "$RUN/gen_tar.log" env MHP_KSFT=gen_tar MHP_QUIET=1 APPEND="riscv_mhp.seed=1" \
+	"$MHP_TOP/ci/run-cell" "$ksft_cell" "$RUN/gen_tar"
+krc=$?
 grep -q '^riscv-mhp: kselftest tarball: run_kselftest.sh' "$RUN/gen_tar/$ksft_cell/tap.log" 2>/dev/null || krc=1
 [ "$krc" = 0 ] || tail -5 "$RUN/gen_tar.log"
 result "kselftest gen_tar tarball runs the full suite in a guest: $ksft_cell" $krc

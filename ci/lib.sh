@@ -144,6 +144,16 @@ say_known_bug() {
 progress() {
 	grep --line-buffered -E '^\[[a-z0-9-]+\] ([^:]*: )?[0-9]+s: |^\[cell\] .*(PASS|FAIL|reproduce)' >&2
 }
+# logged LOG CMD...: CMD (stdin /dev/null) with all its output in LOG, its
+# progress() lines shown as they come; returns CMD's exit status
+logged() {
+	_lg=$1
+	shift
+	{ "$@" </dev/null 2>&1; echo "$?" >"$_lg.rc"; } | tee "$_lg" | progress
+	_lrc=$(cat "$_lg.rc")
+	rm -f "$_lg.rc"
+	return "$_lrc"
+}
 # run_with_progress LOG LABEL CMD...: run CMD with its output in LOG and a
 # progress line every 30 s (elapsed time and the log's last line) so long
 # steps never look hung; returns CMD's status and shows the log tail on failure.
