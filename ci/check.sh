@@ -1,6 +1,7 @@
 #!/bin/sh
 # check.sh: what `make check` runs. Each step counts as passed or failed;
 # the last line is "check: N passed, N failed".
+#  0. room on disk for the kernels it still has to build
 #  1. unit tests of the host harness and the stress engine (cmocka), and
 #     the nightly workflow's structure (ci/check-workflow), selftests/config
 #  2. the selftests built natively and run on this host as they are: every
@@ -33,6 +34,19 @@ result() {	# result NAME STATUS
 }
 
 say "results: $RUN"
+
+# 0. room to build: each kernel of ci/check-cells not built yet takes
+# about 3 GB (its tree and its build), plus 2 GB for the rest
+cold=$(grep -v '^#' "$MHP_TOP/ci/check-cells" | cut -d' ' -f1 | while read -r c; do
+	cell_build "$c"
+done | sort -u | while IFS=- read -r k f; do
+	[ -f "$(kernel_dir "$k" "$f")/arch/riscv/boot/Image" ] || echo "$k-$f"
+done | wc -l)
+if ! need_disk $((3 * cold + 2)) "make check ($cold kernel(s) to build)"; then
+	result "disk space for make check" 1
+	echo "check: $passed passed, $failed failed"
+	exit 1
+fi
 
 # 1. unit tests
 "$MHP_BUILD/host/unit-tests" >"$RUN/unit.log" 2>&1

@@ -144,15 +144,28 @@ say_known_bug() {
 progress() {
 	grep --line-buffered -E '^\[[a-z0-9-]+\] ([^:]*: )?[0-9]+s: |^\[cell\] .*(PASS|FAIL|reproduce)' >&2
 }
+# need_disk GB WHAT: fail (status 1, one line saying so) when the file
+# system that holds MHP_BUILD has less than GB gigabytes free for WHAT
+need_disk() {
+	mkdir -p "$MHP_BUILD"
+	_free=$(df -Pk "$MHP_BUILD" | awk 'NR == 2 { print int($4 / 1048576) }')
+	[ "${_free:-0}" -ge "$1" ] && return 0
+	say "only ${_free:-0} GB free on $(df -P "$MHP_BUILD" | awk 'NR == 2 { print $6 }') (under $MHP_BUILD): $2 needs about $1 GB; free some, or set MHP_BUILD to a larger disk"
+	return 1
+}
 # logged LOG CMD...: CMD (stdin /dev/null) with all its output in LOG, its
 # progress() lines shown as they come; returns CMD's exit status
 logged() {
 	_lg=$1
 	shift
 	{ "$@" </dev/null 2>&1; echo "$?" >"$_lg.rc"; } | tee "$_lg" | progress
-	_lrc=$(cat "$_lg.rc")
+	# no status written (a full disk): the step failed, say so
+	_lrc=$(cat "$_lg.rc" 2>/dev/null)
 	rm -f "$_lg.rc"
-	return "$_lrc"
+	case $_lrc in
+	[0-9]*) return "$_lrc" ;;
+	*) say "$_lg: no exit status recorded (disk full?)" >&2; return 1 ;;
+	esac
 }
 # run_with_progress LOG LABEL CMD...: run CMD with its output in LOG and a
 # progress line every 30 s (elapsed time and the log's last line) so long
