@@ -178,8 +178,11 @@ int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
 	 * code and data or ACPI tables, which sit in the SRAT's RAM too (at
 	 * its top, under mem= not the kernel's) */
 	if (nd <= 0) {
-		nd = acpi_memory(fw, 64);
-		ne = efi_ram(efi, 256);
+		nd = srat_memory(fw, 64);
+		if (nd > 0)
+			ne = efi_ram(efi, 256);
+		else	/* no SRAT: acpi_memory's ranges are efi_ram's */
+			nd = acpi_memory(fw, 64);
 	}
 	if (nd < 0 || system_ram_bytes(0, 1) < 0)
 		return -1;

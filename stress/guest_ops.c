@@ -157,11 +157,15 @@ static const char *vanished(const struct target *t)
  */
 static const char *block_gone_inv(const struct target *t)
 {
+	static char why[64];
 	int ms;
 
 	for (ms = 0; block_exists(t->block); ms += 10) {
-		if (ms >= BLOCK_GONE_MS)
-			return "ENODEV for a block not removed within BLOCK_GONE_MS";
+		if (ms >= BLOCK_GONE_MS) {
+			snprintf(why, sizeof(why), "ENODEV for a block not removed within %d ms",
+				 BLOCK_GONE_MS);
+			return why;
+		}
 		usleep(10 * 1000);
 	}
 	return vanished(t);
