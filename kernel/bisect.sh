@@ -47,8 +47,12 @@ build_prefix() { # N NAME
 	(cd "$SRC" && ./scripts/kconfig/merge_config.sh -n -O "$OUT" $frags) \
 		>"$log" 2>&1 || return 1
 	relaxed=$(grep -c '^Value requested for' "$log" || true)
-	make -C "$SRC" O="$OUT" -j"$JOBS" CC="ccache ${CROSS}gcc" $TARGETS \
-		>>"$log" 2>&1 || return 1
+	# the build's progress every 30 s on stderr (stdout is the result)
+	run_with_progress "$log.make" "prefix $1/$total" \
+		make -C "$SRC" O="$OUT" -j"$JOBS" CC="ccache ${CROSS}gcc" $TARGETS >&2
+	brc=$?
+	cat "$log.make" >>"$log" && rm -f "$log.make"
+	[ "$brc" = 0 ] || return 1
 	warn=$(grep -c ' warning: ' "$log" || true)
 	echo "relaxed=$relaxed warnings=$warn"
 }
