@@ -358,8 +358,7 @@ int mhp_slab_free(void)
 	return request("slab", "0 0 0");
 }
 
-/* The address of swapper_pg_dir per /proc/kallsyms: 0, or -errno. */
-static int swapper_pg_dir(unsigned long long *va)
+int kallsyms_addr(const char *sym, unsigned long long *va)
 {
 	FILE *f = fopen("/proc/kallsyms", "r");
 	char line[256], name[128], type;
@@ -369,7 +368,7 @@ static int swapper_pg_dir(unsigned long long *va)
 		return -errno;
 	while (rc == -ENOENT && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%llx %c %127s", va, &type, name) == 3 &&
-		    !strcmp(name, "swapper_pg_dir"))
+		    !strcmp(name, sym))
 			rc = *va ? 0 : -EPERM;
 	fclose(f);
 	return rc;
@@ -379,7 +378,7 @@ int mhp_pgtables(const struct mem_range *r, int n, struct mhp_pgtables *pt)
 {
 	unsigned long long pgd, first;
 	char buf[160];
-	int rc = swapper_pg_dir(&pgd);
+	int rc = kallsyms_addr("swapper_pg_dir", &pgd);
 
 	if (!rc)
 		rc = request("pgtables", "0 0 0");

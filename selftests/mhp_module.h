@@ -82,6 +82,12 @@ int mhp_slab(int node, uint64_t start, uint64_t size, long *objects,
 int mhp_slab_free(void);
 /* The pluggable physical range; 0 or -errno. */
 int mhp_mappable(uint64_t *start, uint64_t *end);
+/*
+ * The address of a kernel symbol per /proc/kallsyms: 0, -ENOENT (no such
+ * symbol: CONFIG_KALLSYMS_ALL for data), -EPERM (addresses hidden), -errno.
+ */
+int kallsyms_addr(const char *sym, unsigned long long *va);
+
 /* Where the direct map and vmemmap put a physical address; 0 or -errno. */
 int mhp_addr(uint64_t phys, uint64_t *va, uint64_t *vmemmap);
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0
-/* config: CONFIG_PROC_PAGE_MONITOR CONFIG_PTDUMP_DEBUGFS */
+/* config: CONFIG_PROC_PAGE_MONITOR CONFIG_PTDUMP_DEBUGFS CONFIG_PROC_KCORE */
 /* One pass of each reader of hotplug state (mhp_readers.h). */
 #include <elf.h>
 #include <errno.h>
@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "mhp_readers.h"
@@ -77,6 +78,68 @@ static void sample(struct mhp_reader_stat *s, int fd, uint64_t off, size_t len, 
 	}
 }
 
+/*
+ * What /proc/kcore serves must be the memory its headers say: the kernel's
+ * banner (linux_banner, at its /proc/kallsyms address) starts "Linux version
+ * <release> (", read both where a segment maps that address (the kernel
+ * text) and at its physical address's place in a RAM segment (the linear
+ * map). An offset that maps to the wrong address reads other bytes. A
+ * kernel with no segment for one of them (6.1 has no text segment) checks
+ * what it has; nothing when /proc/kallsyms hides the address. Counted in s.
+ */
+static void kcore_banner(struct mhp_reader_stat *s, int fd, const Elf64_Phdr *ph, int n)
+{
+	static unsigned long long va;
+	static int state;	/* 0 not looked up, 1 found, -1 not available */
+	static char want[96];
+	uint64_t pa = UINT64_MAX;
+	char got[96], msg[160];
+	struct utsname u;
+	size_t len;
+
+	if (!state) {
+		state = !kallsyms_addr("linux_banner", &va) && !uname(&u) ? 1 : -1;
+		if (state > 0)
+			snprintf(want, sizeof(want), "Linux version %s (", u.release);
+	}
+	if (state < 0)
+		return;
+	len = strlen(want);
+	for (int pass = 0; pass < 2; pass++) {
+		for (int i = 0; i < n; i++) {
+			const Elf64_Phdr *p = &ph[i];
+			uint64_t off;
+
+			if (p->p_type != PT_LOAD)
+				continue;
+			if (!pass) {	/* the symbol's own address */
+				if (va < p->p_vaddr || va - p->p_vaddr >= p->p_filesz)
+					continue;
+				off = p->p_offset + (va - p->p_vaddr);
+				if (p->p_paddr != UINT64_MAX)
+					pa = p->p_paddr + (va - p->p_vaddr);
+			} else {	/* its physical address in the linear map */
+				if (pa == UINT64_MAX || p->p_paddr == UINT64_MAX ||
+				    p->p_vaddr == va - (pa - p->p_paddr) ||
+				    pa < p->p_paddr || pa - p->p_paddr >= p->p_filesz)
+					continue;
+				off = p->p_offset + (pa - p->p_paddr);
+			}
+			errno = 0;
+			if (pread(fd, got, len, off) != (ssize_t)len) {
+				snprintf(msg, sizeof(msg), "kcore linux_banner at offset %#" PRIx64, off);
+				reader_error(s, msg, errno ? errno : EIO);
+			} else if (memcmp(got, want, len)) {
+				snprintf(msg, sizeof(msg), "kcore offset %#" PRIx64 " (%s of linux_banner %#llx) reads other bytes than \"%.24s\"",
+					 off, pass ? "linear map" : "address", va, want);
+				reader_error(s, msg, EILSEQ);
+			}
+			s->bytes += len;
+			break;
+		}
+	}
+}
+
 static void pass_kcore(struct mhp_reader_stat *s)
 {
 	int fd = open("/proc/kcore", O_RDONLY);
@@ -102,6 +165,7 @@ static void pass_kcore(struct mhp_reader_stat *s)
 		close(fd);
 		return;
 	}
+	kcore_banner(s, fd, ph, eh.e_phnum);
 	for (int i = 0; i < eh.e_phnum; i++) {
 		uint64_t len = ph[i].p_filesz, page = 4096;
 
