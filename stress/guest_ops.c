@@ -434,12 +434,9 @@ static int hmm_act(struct target *t)
 
 static const char *read_pre(struct target *t, uint64_t r)
 {
-	static char why[128];
-	char off[96];
-
-	static char left_out[256];
+	static char why[128], left_out[256];
 	static int read_cmdline;
-	char item[32];
+	char off[96], item[32];
 
 	t->a = r % MHP_NR_READERS;
 	snprintf(t->desc, sizeof(t->desc), "%s", mhp_reader_name[t->a]);
