@@ -37,10 +37,9 @@ say "results: $RUN"
 
 # 0. room to build: each kernel of ci/check-cells not built yet takes
 # about 3 GB (its tree and its build), plus 2 GB for the rest
-cold=$(grep -v '^#' "$MHP_TOP/ci/check-cells" | cut -d' ' -f1 | while read -r c; do
-	cell_build "$c"
-done | sort -u | while IFS=- read -r k f; do
-	[ -f "$(kernel_dir "$k" "$f")/arch/riscv/boot/Image" ] || echo "$k-$f"
+kfs=$(check_builds)
+cold=$(for kf in $kfs; do
+	[ -f "$(kernel_dir "${kf%%-*}" "${kf#*-}")/arch/riscv/boot/Image" ] || echo "$kf"
 done | wc -l)
 if ! need_disk $((3 * cold + 2)) "make check ($cold kernel(s) to build)"; then
 	result "disk space for make check" 1
@@ -205,10 +204,7 @@ result "kselftest gen_tar tarball runs the full suite in a guest: $ksft_cell" $k
 
 # 6. bugs of kernels as shipped: the proof cell, with nothing set aside,
 # must be judged KNOWN as that very entry (first complaint, same cell); on
-# the kernel builds the cells above booted (make known proves the rest)
-kfs=$(grep -v '^#' "$MHP_TOP/ci/check-cells" | cut -d' ' -f1 | while read -r c; do
-	cell_build "$c"
-done | sort -u)
+# the kernel builds the cells above booted, $kfs (make known proves the rest)
 { "$MHP_TOP/ci/known-bugs" "$RUN" $kfs 2>&1 >"$RUN/known.status"; } | tee "$RUN/known.log" | progress
 grep -e '^left to make known' -e ': caught on run' "$RUN/known.log" | sed 's/^/[check] /'
 grep -q '^1 ' "$RUN/known.status" && grep -v '^left to make known' "$RUN/known.log"

@@ -144,6 +144,15 @@ say_known_bug() {
 progress() {
 	grep --line-buffered -E '^\[[a-z0-9-]+\] ([^:]*: )?[0-9]+s: |^\[cell\] .*(PASS|FAIL|reproduce)' >&2
 }
+# plan_value PLAN KEY: KEY's value in a plan that mhp-cell plan wrote
+# (lines KEY='value')
+plan_value() { sed -n "s/^$2='\(.*\)'$/\1/p" "$1"; }
+# check_builds: the kernel builds ci/check-cells boots, KERNEL-FLAVOR a line
+check_builds() {
+	grep -v '^#' "$MHP_TOP/ci/check-cells" | cut -d' ' -f1 | while read -r _c; do
+		cell_build "$_c"
+	done | sort -u
+}
 # need_disk GB WHAT: fail (status 1, one line saying so) when the file
 # system that holds MHP_BUILD has less than GB gigabytes free for WHAT
 need_disk() {

@@ -78,6 +78,39 @@ static void sample(struct mhp_reader_stat *s, int fd, uint64_t off, size_t len, 
 	}
 }
 
+/* The PT_LOAD of ph[0..n) other than ph[skip] holding address a (physical
+ * if phys, by p_paddr; else virtual, by p_vaddr): its index, or -1. */
+static int kcore_segment(const Elf64_Phdr *ph, int n, uint64_t a, int phys, int skip)
+{
+	for (int i = 0; i < n; i++) {
+		uint64_t base = phys ? ph[i].p_paddr : ph[i].p_vaddr;
+
+		if (i != skip && ph[i].p_type == PT_LOAD && (!phys || base != UINT64_MAX) &&
+		    a >= base && a - base < ph[i].p_filesz)
+			return i;
+	}
+	return -1;
+}
+
+/* Read the banner at kcore offset off (where says which address). */
+static void kcore_banner_at(struct mhp_reader_stat *s, int fd, uint64_t off,
+			    const char *where, unsigned long long va, const char *want)
+{
+	size_t len = strlen(want);
+	char got[96], msg[160];
+
+	errno = 0;
+	if (pread(fd, got, len, off) != (ssize_t)len) {
+		snprintf(msg, sizeof(msg), "kcore linux_banner at offset %#" PRIx64, off);
+		reader_error(s, msg, errno ? errno : EIO);
+	} else if (memcmp(got, want, len)) {
+		snprintf(msg, sizeof(msg), "kcore offset %#" PRIx64 " (%s of linux_banner %#llx) reads other bytes than \"%.24s\"",
+			 off, where, va, want);
+		reader_error(s, msg, EILSEQ);
+	}
+	s->bytes += len;
+}
+
 /*
  * What /proc/kcore serves must be the memory its headers say: the kernel's
  * banner (linux_banner, at its /proc/kallsyms address) starts "Linux version
@@ -92,10 +125,9 @@ static void kcore_banner(struct mhp_reader_stat *s, int fd, const Elf64_Phdr *ph
 	static unsigned long long va;
 	static int state;	/* 0 not looked up, 1 found, -1 not available */
 	static char want[96];
-	uint64_t pa = UINT64_MAX;
-	char got[96], msg[160];
 	struct utsname u;
-	size_t len;
+	uint64_t pa;
+	int t, r;
 
 	if (!state) {
 		state = !kallsyms_addr("linux_banner", &va) && !uname(&u) ? 1 : -1;
@@ -104,40 +136,16 @@ static void kcore_banner(struct mhp_reader_stat *s, int fd, const Elf64_Phdr *ph
 	}
 	if (state < 0)
 		return;
-	len = strlen(want);
-	for (int pass = 0; pass < 2; pass++) {
-		for (int i = 0; i < n; i++) {
-			const Elf64_Phdr *p = &ph[i];
-			uint64_t off;
-
-			if (p->p_type != PT_LOAD)
-				continue;
-			if (!pass) {	/* the symbol's own address */
-				if (va < p->p_vaddr || va - p->p_vaddr >= p->p_filesz)
-					continue;
-				off = p->p_offset + (va - p->p_vaddr);
-				if (p->p_paddr != UINT64_MAX)
-					pa = p->p_paddr + (va - p->p_vaddr);
-			} else {	/* its physical address in the linear map */
-				if (pa == UINT64_MAX || p->p_paddr == UINT64_MAX ||
-				    p->p_vaddr == va - (pa - p->p_paddr) ||
-				    pa < p->p_paddr || pa - p->p_paddr >= p->p_filesz)
-					continue;
-				off = p->p_offset + (pa - p->p_paddr);
-			}
-			errno = 0;
-			if (pread(fd, got, len, off) != (ssize_t)len) {
-				snprintf(msg, sizeof(msg), "kcore linux_banner at offset %#" PRIx64, off);
-				reader_error(s, msg, errno ? errno : EIO);
-			} else if (memcmp(got, want, len)) {
-				snprintf(msg, sizeof(msg), "kcore offset %#" PRIx64 " (%s of linux_banner %#llx) reads other bytes than \"%.24s\"",
-					 off, pass ? "linear map" : "address", va, want);
-				reader_error(s, msg, EILSEQ);
-			}
-			s->bytes += len;
-			break;
-		}
-	}
+	t = kcore_segment(ph, n, va, 0, -1);	/* the symbol's own address */
+	if (t < 0)
+		return;
+	kcore_banner_at(s, fd, ph[t].p_offset + (va - ph[t].p_vaddr), "address", va, want);
+	if (ph[t].p_paddr == UINT64_MAX)
+		return;
+	pa = ph[t].p_paddr + (va - ph[t].p_vaddr);
+	r = kcore_segment(ph, n, pa, 1, t);	/* its physical address, linear map */
+	if (r >= 0)
+		kcore_banner_at(s, fd, ph[r].p_offset + (pa - ph[r].p_paddr), "linear map", va, want);
 }
 
 static void pass_kcore(struct mhp_reader_stat *s)

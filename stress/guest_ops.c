@@ -447,7 +447,7 @@ static const char *read_pre(struct target *t, uint64_t r)
 		read_cmdline = 1;
 	}
 	snprintf(item, sizeof(item), "readers:%s", mhp_reader_name[t->a]);
-	if (stress_kind_listed(left_out, item)) {
+	if (mhp_listed(left_out, item)) {
 		snprintf(why, sizeof(why), STRESS_SKIP_CELL "left out (riscv_mhp.leave_out=%s: a known bug of this kernel)",
 			 item);
 		return why;
