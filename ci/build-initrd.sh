@@ -22,6 +22,7 @@ KOUT=$(kernel_dir "$K" "$F")
 ROOTFS=$MHP_BUILD/rootfs/rootfs.cpio
 STOUT=$MHP_BUILD/selftests/$K-$F
 
+kernel_lock "$K" "$K-$F initramfs"
 [ -f "$KOUT/arch/riscv/boot/Image" ] || die "kernel $K-$F is not built: run 'make kernel KERNEL=$K FLAVOR=$F'"
 # a new clone's first cell (make cell, bugcheck, stress): the guest root
 # comes from MHP_CACHE in seconds, or mmdebstrap builds it

@@ -67,17 +67,8 @@ if [ "$k_source" = ksrc ] && [ -n "${KBUILD:-}" ]; then
 	exit 0
 fi
 
-# --- one build of a kernel at a time ---------------------------------------
-# make check, make matrix and make bugcheck may want the same kernel at
-# once; two makes in one tree or O= directory break each other (seen: a
-# missing .o.d, then SIGTERM). Flavors share the tree: the lock is per kernel.
-mkdir -p "$MHP_BUILD/kernel"
-exec 9>"$MHP_BUILD/kernel/.$K.lock"
-_w=0
-while ! flock -w 30 9; do
-	_w=$((_w + 30))
-	say "$K-$F: ${_w}s: waiting for another build of kernel $K"
-done
+# --- one build of a kernel at a time (ci/lib.sh) ---------------------------
+kernel_lock "$K" "$K-$F"
 
 # --- source tree ----------------------------------------------------------
 if [ "$k_source" = debian ]; then

@@ -32,6 +32,21 @@ load_kernel() {
 	eval "$_k"
 }
 
+# kernel_lock KERNEL WHAT: wait (saying so every 30 s) until no other
+# build of KERNEL runs, then hold the lock until this script exits. make
+# check, make matrix, make stress and make bugcheck may want one kernel at
+# once; two makes in one tree or O= directory break each other (seen: a
+# missing .o.d, then SIGTERM), and so do two initramfs builds in one
+# overlay. Flavors share the tree: the lock is per kernel. Uses fd 9.
+kernel_lock() {
+	mkdir -p "$MHP_BUILD/kernel"
+	exec 9>"$MHP_BUILD/kernel/.$1.lock"
+	_w=0
+	while ! flock -w 30 9; do
+		_w=$((_w + 30))
+		say "$2: ${_w}s: waiting for another build of kernel $1"
+	done
+}
 # kernel_dir KERNEL FLAVOR: the O= directory of one kernel build.
 # MHP_KERNEL_DIR names a kernel built elsewhere (a mutant of the bug
 # catalog, a bisect step): run-cell then boots it as it is.
