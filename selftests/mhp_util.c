@@ -742,16 +742,6 @@ void cpuinfo_mmu(char *out, size_t sz)
 		fclose(f);
 }
 
-int mhp_listed(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = list; (p = strstr(p, name)); p += n)
-		if ((p == list || p[-1] == ',') && (!p[n] || p[n] == ','))
-			return 1;
-	return 0;
-}
-
 int proc_stat(int pid, struct proc_stat *st)
 {
 	char p[64], line[512], *close;

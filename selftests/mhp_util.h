@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mhp_plan.h"
+
 #define SYSFS_MEMORY	"/sys/devices/system/memory"
 #define SYSFS_NODE	"/sys/devices/system/node"
 
@@ -153,11 +155,7 @@ void kmsg_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * /proc/config.gz (IKCONFIG_PROC): 1 yes, 0 no, -1 unknown.
  */
 int kconfig_enabled(const char *sym);
-/*
- * 1 if name is one of the comma-separated words of list (a test's
- * --leave-out: subtests not run here, a known bug of this kernel).
- */
-int mhp_listed(const char *list, const char *name);
+/* mhp_listed(): mhp_plan.h */
 /* The MMU mode the kernel runs in, per /proc/cpuinfo ("sv48"; "" if none). */
 void cpuinfo_mmu(char *out, size_t sz);
 /* The value of a kernel command-line word "key=value" ("" if absent). */

@@ -231,7 +231,7 @@ static void run_op(const struct mhp_op *op)
 		agent_fail("op %u %s %s: unknown op kind", op->idx, op->actor, op->kind);
 		return;
 	}
-	if (stress_kind_listed(excluded, op->kind)) {
+	if (mhp_listed(excluded, op->kind)) {
 		emit(STRESS_MARK_OP "%u %s %s skip: " STRESS_SKIP_EXCLUDED "(" EXCLUDE_KEY "=%s)",
 		     op->idx, op->actor, op->kind, excluded);
 		return;

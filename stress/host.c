@@ -508,7 +508,7 @@ static void host_op(struct run *r, const struct mhp_op *op)
 	int64_t t0 = now_ms();
 	int rc;
 
-	if (!strncmp(op->kind, "dimm_", 5) && !stress_kind_listed(r->exclude, op->kind) &&
+	if (!strncmp(op->kind, "dimm_", 5) && !mhp_listed(r->exclude, op->kind) &&
 	    r->qmp_ok) {
 		if (r->dimm_slots) {
 			dimm_op(r, op);
@@ -519,8 +519,8 @@ static void host_op(struct run *r, const struct mhp_op *op)
 		count(r, op->actor, op->kind, OP_SKIPPED, STRESS_SKIP_CELL "no pc-dimm slots");
 		return;
 	}
-	if (stress_kind_listed(r->exclude, op->kind) || !r->qmp_ok) {
-		const char *why = r->qmp_ok || stress_kind_listed(r->exclude, op->kind) ?
+	if (mhp_listed(r->exclude, op->kind) || !r->qmp_ok) {
+		const char *why = r->qmp_ok || mhp_listed(r->exclude, op->kind) ?
 				  "excluded (EXCLUDE)" : r->qmp_path ? "no QMP" :
 				  STRESS_SKIP_CELL "no virtio-mem device";
 

@@ -51,17 +51,8 @@ static inline int stress_is_host(const char *actor)
 /*
  * Op kinds left out at execution (EXCLUDE=a,b: riscv_mhp.exclude= on the
  * guest's command line, --exclude for the host): the plan stays the same,
- * the ops are logged as skipped. 1 if kind is in the comma list.
+ * the ops are logged as skipped. mhp_listed(EXCLUDE, kind) (mhp_plan.h).
  */
-static inline int stress_kind_listed(const char *list, const char *kind)
-{
-	size_t n = strlen(kind);
-
-	for (const char *p = list; p && *p; p += strcspn(p, ","), p += !!*p)
-		if (!strncmp(p, kind, n) && (p[n] == ',' || !p[n]))
-			return 1;
-	return 0;
-}
 
 /* 1 if some weight-table row has this op kind. */
 int stress_kind_known(const char *kind);

@@ -127,13 +127,13 @@ static void test_every_actor_drawn(void **state)
 static void test_exclude_list(void **state)
 {
 	(void)state;
-	assert_true(stress_kind_listed("hmm", "hmm"));
-	assert_true(stress_kind_listed("dax,hmm", "hmm"));
-	assert_true(stress_kind_listed("hmm,dax", "dax"));
-	assert_false(stress_kind_listed("hmm", "hm"));
-	assert_false(stress_kind_listed("hmmm,xhmm", "hmm"));
-	assert_false(stress_kind_listed("", "hmm"));
-	assert_false(stress_kind_listed(NULL, "hmm"));
+	assert_true(mhp_listed("hmm", "hmm"));
+	assert_true(mhp_listed("dax,hmm", "hmm"));
+	assert_true(mhp_listed("hmm,dax", "dax"));
+	assert_false(mhp_listed("hmm", "hm"));
+	assert_false(mhp_listed("hmmm,xhmm", "hmm"));
+	assert_false(mhp_listed("", "hmm"));
+	assert_false(mhp_listed(NULL, "hmm"));
 	assert_true(stress_kind_known("hmm") && stress_kind_known("vmem_grow"));
 	assert_false(stress_kind_known("bogus"));
 	{
