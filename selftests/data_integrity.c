@@ -20,9 +20,9 @@
  *            whole or split
  *   hugetlb  MAP_HUGETLB 2 MiB pages taken from the block's node pool, the
  *            pool grown after the block came online (so its new pages are
- *            in the block), hugetlb vmemmap optimisation off. Spare pages
- *            on every node with memory, reserved before the block existed,
- *            are the migration targets.
+ *            in the block), hugetlb vmemmap optimisation off. As many
+ *            spare pages, reserved before the block existed on the nodes
+ *            the offline migrates to, are the targets.
  *   hugetlb_hvo  the same with the optimisation on: each page's tail struct
  *            pages are remapped (the block's vmemmap PMD leaf split) and
  *            restored when the page leaves the pool or migrates away. A
@@ -62,8 +62,7 @@ static const char *const backing_name[NR_BACKINGS] = { "pages", "thp", "hugetlb"
 #define HP_GLOBAL	"/sys/kernel/mm/hugepages/" HP_KB
 #define HVO_SYSCTL	"/proc/sys/vm/hugetlb_optimize_vmemmap"
 #define THP_ENABLED	"/sys/kernel/mm/transparent_hugepage/enabled"
-#define HUGETLB_PAGES	8		/* used, in the block */
-#define SPARE_PAGES	8		/* per node, outside it */
+#define HUGETLB_PAGES	8		/* used, in the block; as many spares outside */
 
 static struct mhp_env env;
 static struct kernel_health health;
@@ -179,12 +178,16 @@ static int thp_prepare(struct knobs *k, char *why, size_t sz)
 /*
  * Before the block is online: vmemmap optimisation as the round wants it
  * (hugetlb_hvo: on; a kernel without the sysctl, one whose struct page size
- * rules it out, skips that round: 1 with the reason), and SPARE_PAGES more
- * 2 MiB pages on every node with memory: the migration targets, outside
- * the block. 0, 1 or -errno with why set.
+ * rules it out, skips that round: 1 with the reason), and HUGETLB_PAGES
+ * more 2 MiB pages where the offline will migrate the block's: on the other
+ * nodes with memory (offline tries those first), else on the block's own
+ * node. They come from boot RAM: the block is not there yet. 0, 1 or
+ * -errno with why set.
  */
-static int hugetlb_prepare(struct knobs *k, int hvo_on, char *why, size_t sz)
+static int hugetlb_prepare(struct knobs *k, int node, int hvo_on, char *why, size_t sz)
 {
+	long need = HUGETLB_PAGES;
+	int others = 0;
 	const char *want = hvo_on ? "1" : "0";
 	char hvo[8] = "";
 	int rc;
@@ -209,25 +212,34 @@ static int hugetlb_prepare(struct knobs *k, int hvo_on, char *why, size_t sz)
 		}
 		snprintf(k->hvo, sizeof(k->hvo), "%s", hvo);
 	}
-	for (int i = 0; i < env.nr_nodes; i++) {
-		int node = env.nodes[i];
+	for (int i = 0; i < env.nr_nodes; i++)
+		others += env.nodes[i] != node && meminfo_kb(env.nodes[i], "MemTotal") > 0;
+	for (int i = 0; i < env.nr_nodes && need > 0; i++) {
+		int n = env.nodes[i];
 		long have, got;
 
-		if (meminfo_kb(node, "MemTotal") <= 0)
+		if ((others ? n == node : n != node) || meminfo_kb(n, "MemTotal") <= 0)
 			continue;
-		have = pool_get(node);
+		have = pool_get(n);
 		if (have < 0) {
-			snprintf(why, sz, "node %d hugetlb pool: %s (errno %ld)", node,
+			snprintf(why, sz, "node %d hugetlb pool: %s (errno %ld)", n,
 				 strerror(-have), -have);
 			return have;
 		}
 		k->pool[i] = have;
-		got = pool_set(node, have + SPARE_PAGES);
-		if (got < have + SPARE_PAGES) {
-			snprintf(why, sz, "node %d: %ld spare hugetlb pages asked, %ld there",
-				 node, have + SPARE_PAGES, got);
-			return got < 0 ? got : -ENOMEM;
+		got = pool_set(n, have + need);
+		if (got < 0) {
+			snprintf(why, sz, "node %d hugetlb pool: %s (errno %ld)", n,
+				 strerror(-got), -got);
+			return got;
 		}
+		need -= got - have;
+	}
+	if (need > 0) {
+		snprintf(why, sz, "%ld of %d spare hugetlb pages found on the %s",
+			 HUGETLB_PAGES - need, HUGETLB_PAGES,
+			 others ? "other nodes" : "block's node");
+		return -ENOMEM;
 	}
 	return 0;
 }
@@ -289,7 +301,7 @@ static void test_offline_migrates(unsigned int round)
 	for (int i = 0; i < env.nr_nodes; i++)
 		k.pool[i] = -1;
 	rc = b == THP ? thp_prepare(&k, why, sizeof(why)) :
-	     b >= HUGETLB ? hugetlb_prepare(&k, b == HUGETLB_HVO, why, sizeof(why)) : 0;
+	     b >= HUGETLB ? hugetlb_prepare(&k, r.node, b == HUGETLB_HVO, why, sizeof(why)) : 0;
 	if (rc > 0)
 		ksft_test_result_skip("round %u (%s): %s\n", round, name, why);
 	else if (rc)
