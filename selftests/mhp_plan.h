@@ -69,6 +69,8 @@ static inline int mhp_listed(const char *list, const char *name)
 {
 	size_t n = strlen(name);
 
+	if (!n)		/* strstr() would find "" at every step: no progress */
+		return 0;
 	for (const char *p = list; p && (p = strstr(p, name)); p += n)
 		if ((p == list || p[-1] == ',') && (!p[n] || p[n] == ','))
 			return 1;

@@ -134,6 +134,7 @@ static void test_exclude_list(void **state)
 	assert_false(mhp_listed("hmmm,xhmm", "hmm"));
 	assert_false(mhp_listed("", "hmm"));
 	assert_false(mhp_listed(NULL, "hmm"));
+	assert_false(mhp_listed("hmm,dax", ""));
 	assert_true(stress_kind_known("hmm") && stress_kind_known("vmem_grow"));
 	assert_false(stress_kind_known("bogus"));
 	{
