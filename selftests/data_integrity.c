@@ -187,7 +187,7 @@ static int thp_prepare(struct knobs *k, char *why, size_t sz)
 static int hugetlb_prepare(struct knobs *k, int node, int hvo_on, char *why, size_t sz)
 {
 	long need = HUGETLB_PAGES;
-	int others = 0;
+	int others = 0, has_mem[64];
 	const char *want = hvo_on ? "1" : "0";
 	char hvo[8] = "";
 	int rc;
@@ -212,13 +212,15 @@ static int hugetlb_prepare(struct knobs *k, int node, int hvo_on, char *why, siz
 		}
 		snprintf(k->hvo, sizeof(k->hvo), "%s", hvo);
 	}
-	for (int i = 0; i < env.nr_nodes; i++)
-		others += env.nodes[i] != node && meminfo_kb(env.nodes[i], "MemTotal") > 0;
+	for (int i = 0; i < env.nr_nodes; i++) {
+		has_mem[i] = meminfo_kb(env.nodes[i], "MemTotal") > 0;
+		others += has_mem[i] && env.nodes[i] != node;
+	}
 	for (int i = 0; i < env.nr_nodes && need > 0; i++) {
 		int n = env.nodes[i];
 		long have, got;
 
-		if ((others ? n == node : n != node) || meminfo_kb(n, "MemTotal") <= 0)
+		if (!has_mem[i] || (others ? n == node : n != node))
 			continue;
 		have = pool_get(n);
 		if (have < 0) {
@@ -321,9 +323,9 @@ static void test_offline_migrates(unsigned int round)
 	if (b >= HUGETLB) {
 		long have = pool_get(r.node), got;
 
-		for (int i = 0; i < env.nr_nodes; i++)
+		for (int i = 0; i < env.nr_nodes; i++)	/* spares went elsewhere */
 			if (env.nodes[i] == r.node && k.pool[i] < 0)
-				k.pool[i] = have;	/* a node that had no memory */
+				k.pool[i] = have;
 		got = pool_set(r.node, have + HUGETLB_PAGES);
 		if (have < 0 || got < have + HUGETLB_PAGES) {
 			ksft_test_result_fail("round %u (%s): node %d pool %ld + %d pages asked with memory%d online: %ld there\n",
