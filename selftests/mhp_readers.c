@@ -206,29 +206,47 @@ static void pass_kpage(struct mhp_reader_stat *s, const struct mem_range *ranges
 	}
 }
 
-/* A block's sysfs file may vanish under the reader: ENOENT, ENODEV. */
-static void pass_sysfs(struct mhp_reader_stat *s)
-{
-	static const char *const attrs[] = { "state", "valid_zones", "phys_device" };
-	int *ids, n = memory_block_ids(&ids);
-	char what[64], val[256];
+static const char *const sysfs_attrs[] = { "state", "valid_zones", "phys_device" };
+#define SYSFS_TARGET_ROUNDS	16
 
-	if (n < 0) {
+/* A block's sysfs file may vanish under the reader: ENOENT, ENODEV. */
+static void sysfs_read(struct mhp_reader_stat *s, int id, const char *attr)
+{
+	char what[64], val[256];
+	int rc = block_attr(id, attr, val, sizeof(val));
+
+	if (!rc) {
+		s->bytes += strlen(val);
+	} else if (rc != -ENOENT && rc != -ENODEV) {
+		snprintf(what, sizeof(what), "memory%d/%s", id, attr);
+		reader_error(s, what, -rc);
+	}
+}
+
+/*
+ * The blocks of ranges[] by name first, SYSFS_TARGET_ROUNDS times over: a
+ * block being added is read in the moment it appears, before the kernel
+ * has finished setting it up (kernel/bugs/valid-zones-add-race). Then
+ * every block the directory lists.
+ */
+static void pass_sysfs(struct mhp_reader_stat *s, const struct mem_range *ranges, int n)
+{
+	uint64_t bs = n ? memory_block_size() : 0;
+	int *ids, nr;
+
+	for (int round = 0; bs && round < SYSFS_TARGET_ROUNDS; round++)
+		for (int b = 0; b < n; b++)
+			for (uint64_t a = ranges[b].start; a < ranges[b].start + ranges[b].size; a += bs)
+				for (unsigned int i = 0; i < sizeof(sysfs_attrs) / sizeof(sysfs_attrs[0]); i++)
+					sysfs_read(s, (int)(a / bs), sysfs_attrs[i]);
+	nr = memory_block_ids(&ids);
+	if (nr < 0) {
 		reader_error(s, "opendir " SYSFS_MEMORY, errno);
 		return;
 	}
-	for (int i = 0; i < n; i++) {
-		for (unsigned int a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
-			int rc = block_attr(ids[i], attrs[a], val, sizeof(val));
-
-			if (!rc) {
-				s->bytes += strlen(val);
-			} else if (rc != -ENOENT && rc != -ENODEV) {
-				snprintf(what, sizeof(what), "memory%d/%s", ids[i], attrs[a]);
-				reader_error(s, what, -rc);
-			}
-		}
-	}
+	for (int i = 0; i < nr; i++)
+		for (unsigned int a = 0; a < sizeof(sysfs_attrs) / sizeof(sysfs_attrs[0]); a++)
+			sysfs_read(s, ids[i], sysfs_attrs[a]);
 	free(ids);
 }
 
@@ -239,7 +257,7 @@ void mhp_reader_pass(int r, struct mhp_reader_stat *s,
 	case MHP_R_PTDUMP: pass_ptdump(s); break;
 	case MHP_R_KCORE: pass_kcore(s); break;
 	case MHP_R_KPAGE: pass_kpage(s, ranges, n); break;
-	case MHP_R_SYSFS: pass_sysfs(s); break;
+	case MHP_R_SYSFS: pass_sysfs(s, ranges, n); break;
 	}
 }
 

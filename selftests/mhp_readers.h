@@ -8,7 +8,9 @@
  *              of every PT_LOAD segment (hot-added RAM and its vmemmap
  *              come and go as segments)
  *   kpageflags /proc/kpageflags and /proc/kpagecount over given ranges
- *   sysfs      every memory block's state, valid_zones, phys_device
+ *   sysfs      state, valid_zones, phys_device: of the given ranges' blocks
+ *              by name, 16 times over (a block read as it appears), then of
+ *              every block listed
  * A read may fail only where the interface says it may (a block's sysfs
  * file vanishing: ENOENT, ENODEV); every other failure is an error, kept
  * with its errno.
@@ -37,7 +39,8 @@ int mhp_reader_find(const char *name, size_t len);
 void mhp_reader_unavailable(int r, char *why, size_t sz);
 /*
  * One pass of reader r, counted in s (bytes; errors with the first one's
- * errno). kpageflags reads the pfns of ranges[0..n); the others ignore them.
+ * errno). kpageflags reads the pfns of ranges[0..n), sysfs their blocks
+ * first; ptdump and kcore ignore them.
  */
 void mhp_reader_pass(int r, struct mhp_reader_stat *s,
 		     const struct mem_range *ranges, int n);
