@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -16,9 +17,10 @@
 
 #define PTDUMP		"/sys/kernel/debug/kernel_page_tables"
 #define CHUNK		(64 << 10)
+#define ALLOC_BYTES	(4 << 20)
 
 const char *const mhp_reader_name[MHP_NR_READERS] = {
-	"ptdump", "kcore", "kpageflags", "sysfs",
+	"ptdump", "kcore", "kpageflags", "sysfs", "alloc",
 };
 
 static char buf[CHUNK];
@@ -250,6 +252,44 @@ static void pass_sysfs(struct mhp_reader_stat *s, const struct mem_range *ranges
 	free(ids);
 }
 
+/*
+ * Anonymous memory bound to each node of ranges[] (once per node), every
+ * page touched, then unmapped: the pages come from the node's hot-added
+ * blocks where they are online (ZONE_MOVABLE first), and each free looks
+ * its pageblock up in a zone whose span the adds and removals change.
+ */
+static void pass_alloc(struct mhp_reader_stat *s, const struct mem_range *ranges, int n)
+{
+	long psz = sysconf(_SC_PAGESIZE);
+
+	for (int b = 0; b < n; b++) {
+		int seen = 0, rc;
+		char *p;
+
+		for (int e = 0; e < b && !seen; e++)
+			seen = ranges[e].node == ranges[b].node;
+		if (seen || ranges[b].node < 0)
+			continue;
+		p = mmap(NULL, ALLOC_BYTES, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			reader_error(s, "mmap", errno);
+			return;
+		}
+		/* small pages: each page freed is a lookup of its pageblock */
+		madvise(p, ALLOC_BYTES, MADV_NOHUGEPAGE);
+		rc = bind_to_node(p, ALLOC_BYTES, ranges[b].node);
+		if (rc) {
+			reader_error(s, "mbind", -rc);
+		} else {
+			for (long off = 0; off < ALLOC_BYTES; off += psz)
+				p[off] = (char)off;
+			s->bytes += ALLOC_BYTES;
+		}
+		munmap(p, ALLOC_BYTES);
+	}
+}
+
 void mhp_reader_pass(int r, struct mhp_reader_stat *s,
 		     const struct mem_range *ranges, int n)
 {
@@ -258,16 +298,17 @@ void mhp_reader_pass(int r, struct mhp_reader_stat *s,
 	case MHP_R_KCORE: pass_kcore(s); break;
 	case MHP_R_KPAGE: pass_kpage(s, ranges, n); break;
 	case MHP_R_SYSFS: pass_sysfs(s, ranges, n); break;
+	case MHP_R_ALLOC: pass_alloc(s, ranges, n); break;
 	}
 }
 
 void mhp_reader_unavailable(int r, char *why, size_t sz)
 {
 	static const char *const file[MHP_NR_READERS] = {
-		PTDUMP, "/proc/kcore", "/proc/kpageflags", SYSFS_MEMORY,
+		PTDUMP, "/proc/kcore", "/proc/kpageflags", SYSFS_MEMORY, "/proc/self/numa_maps",
 	};
 	static const char *const option[MHP_NR_READERS] = {
-		"PTDUMP_DEBUGFS", "PROC_KCORE", "PROC_PAGE_MONITOR", "MEMORY_HOTPLUG",
+		"PTDUMP_DEBUGFS", "PROC_KCORE", "PROC_PAGE_MONITOR", "MEMORY_HOTPLUG", "NUMA",
 	};
 
 	*why = 0;

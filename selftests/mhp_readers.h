@@ -11,6 +11,9 @@
  *   sysfs      state, valid_zones, phys_device: of the given ranges' blocks
  *              by name, 16 times over (a block read as it appears), then of
  *              every block listed
+ *   alloc      4 MiB of anonymous memory bound to each node of the given
+ *              ranges, touched and unmapped: the allocator's free path looks
+ *              each page's pageblock up in a zone whose span is changing
  * A read may fail only where the interface says it may (a block's sysfs
  * file vanishing: ENOENT, ENODEV); every other failure is an error, kept
  * with its errno.
@@ -23,7 +26,7 @@
 
 #include "mhp_module.h"
 
-enum { MHP_R_PTDUMP, MHP_R_KCORE, MHP_R_KPAGE, MHP_R_SYSFS, MHP_NR_READERS };
+enum { MHP_R_PTDUMP, MHP_R_KCORE, MHP_R_KPAGE, MHP_R_SYSFS, MHP_R_ALLOC, MHP_NR_READERS };
 extern const char *const mhp_reader_name[MHP_NR_READERS];
 
 struct mhp_reader_stat {
@@ -40,7 +43,7 @@ void mhp_reader_unavailable(int r, char *why, size_t sz);
 /*
  * One pass of reader r, counted in s (bytes; errors with the first one's
  * errno). kpageflags reads the pfns of ranges[0..n), sysfs their blocks
- * first; ptdump and kcore ignore them.
+ * first, alloc allocates on their nodes; ptdump and kcore ignore them.
  */
 void mhp_reader_pass(int r, struct mhp_reader_stat *s,
 		     const struct mem_range *ranges, int n);

@@ -10,14 +10,15 @@
  *   known bug of this kernel, see kernel/bugs/)
  *
  * One process per reader (ptdump, kcore, kpageflags over the hidden RAM,
- * sysfs: see mhp_readers.h) loops over what it reads until told to stop,
+ * sysfs, alloc on the hidden RAM's nodes: see mhp_readers.h) loops over what it reads until told to stop,
  * while this process, for each of the seed's cycles, hot-adds a few
  * hidden blocks (the seed picks which and in what order), onlines them
  * movable, and offlines and removes them again.
  *
  * Each reader walks structures that a removal frees (page tables, the
  * memmap, kcore's list, the block devices); the kernel must keep it off
- * them (the memory hotplug lock, kclist_lock, kernfs). What must hold,
+ * them (the memory hotplug lock, kclist_lock, kernfs); the alloc reader
+ * frees pages into zones whose span the adds and removals change. What must hold,
  * none of it taken from the kernel's own account:
  *  - every add, online and remove succeeds, as it does with no readers;
  *  - every reader completes passes, at least one of them across a
@@ -181,7 +182,7 @@ static int stop_readers(pid_t *pid, int *hung)
 
 static void usage_exit(const char *why)
 {
-	fprintf(stderr, "readers: %s\nusage: readers [--seed N] [--cycles N] [--leave-out READER,...] (readers: ptdump, kcore, kpageflags, sysfs)\n",
+	fprintf(stderr, "readers: %s\nusage: readers [--seed N] [--cycles N] [--leave-out READER,...] (readers: ptdump, kcore, kpageflags, sysfs, alloc)\n",
 		why);
 	exit(KSFT_FAIL);
 }
