@@ -101,6 +101,18 @@ static void record_result(struct verdict *v, const char *name, int state)
 	v->last_skip[0] = '\0';
 }
 
+/* the kernel lines before the first complaint, oldest first, into first_preamble */
+static void preamble_keep(struct verdict *v)
+{
+	int n = v->nrecent < VERDICT_PREAMBLE ? v->nrecent : VERDICT_PREAMBLE;
+	size_t len = 0;
+
+	v->first_preamble[0] = '\0';
+	for (int i = v->nrecent - n; i < v->nrecent; i++)
+		len += snprintf(v->first_preamble + len, sizeof(v->first_preamble) - len,
+				"%s%s", len ? "\n" : "", v->recent[i % VERDICT_PREAMBLE]);
+}
+
 void verdict_feed(struct verdict *v, const char *raw)
 {
 	char line[512];
@@ -142,9 +154,13 @@ void verdict_feed(struct verdict *v, const char *raw)
 			snprintf(v->first_problem, sizeof(v->first_problem), "%s", p);
 			snprintf(v->first_report, sizeof(v->first_report), "%s", p);
 			v->report_open = 1;
+			preamble_keep(v);
 		}
 		return;
 	}
+	if (!v->problems && strip_timestamp(line))
+		snprintf(v->recent[v->nrecent++ % VERDICT_PREAMBLE], sizeof(v->recent[0]),
+			 "%s", strip_timestamp(line));
 	if (!strncmp(line, "riscv-mhp: mmu=", 15)) {
 		snprintf(v->mmu, sizeof(v->mmu), "%.7s", line + 15);
 		return;
@@ -220,6 +236,10 @@ int verdict_first_report_matches(const struct verdict *v, const struct expect *e
 	if (e->chain[0] && !report_shows_chain(v->first_report, e->chain))
 		return 0;
 	snprintf(buf, sizeof(buf), "%s", v->first_report);
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (expect_signature_matches(e, line))
+			return 1;
+	snprintf(buf, sizeof(buf), "%s", v->first_preamble);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (expect_signature_matches(e, line))
 			return 1;

@@ -49,6 +49,8 @@ struct test_result {
 	char reason[160];	/* for a skip: the test's last SKIP line */
 };
 
+#define VERDICT_PREAMBLE	12
+
 struct verdict {
 	int tap_seen;		/* top-level "TAP version 13" */
 	int plan;		/* top-level "1..N", -1 if none */
@@ -63,6 +65,12 @@ struct verdict {
 	 * lines after it (registers, call trace) up to its end trace */
 	char first_report[8192];
 	int report_open;
+	/* and the kernel lines just before it, oldest first: what the kernel
+	 * printed to explain it (VM_BUG_ON_PAGE's page dump and reason, a
+	 * check's own message), the last VERDICT_PREAMBLE lines */
+	char first_preamble[VERDICT_PREAMBLE * 200];
+	char recent[VERDICT_PREAMBLE][200];	/* ring of the last kernel lines */
+	int nrecent;
 	int set_aside;		/* complaints set aside as known */
 	char first_set_aside[200];
 	char first_sub_failure[300];	/* the first nested "not ok" line */
@@ -95,10 +103,11 @@ const char *verdict_kind_name(enum verdict_kind k);
  */
 const struct expect *verdict_known_entry(const struct verdict *v, const char *cell,
 					 const struct expect *reg, int nreg);
-/* 1 when a line of the run's first report matches the entry's signature */
 /* 1 when report's call trace shows each function of chain (blank-separated,
  * innermost first) in that order */
 int report_shows_chain(const char *report, const char *chain);
+/* 1 when a line of the run's first report (or of its preamble) matches
+ * the entry's signature */
 int verdict_first_report_matches(const struct verdict *v, const struct expect *e);
 /* The kernel complaint in a console line, or NULL (timestamp stripped). */
 const char *kernel_problem(const char *line);

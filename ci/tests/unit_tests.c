@@ -989,6 +989,42 @@ static void verdict_known_test_finding(void **state)
 			 VERDICT_FAIL);
 }
 
+/* what the kernel printed just before its complaint belongs to it */
+static int preamble_matches(int filler)
+{
+	static struct expect e;
+	struct verdict v;
+	char line[100];
+
+	assert_int_equal(expect_parse("span", "kind=shipped\nkernel=7.3\nflavor=plain\n"
+				      "cells='7.3-*'\nproof=7.3-plain-sv48-numa2\n"
+				      "signature='page 0x[0-9a-f]+ outside node [0-9]+ zone'\n",
+				      &e, err, sizeof(err)), 0);
+	verdict_init(&v);
+	verdict_feed(&v, "riscv-mhp: mmu=sv48\n");
+	verdict_feed(&v, "[    5.1] page 0xf00c5 outside node 1 zone Movable [ 0xe8000 - 0xf0000 ]\n");
+	for (int i = 0; i < filler; i++) {
+		snprintf(line, sizeof(line), "[    5.2] raw: %016x\n", i);
+		verdict_feed(&v, line);
+	}
+	verdict_feed(&v, "[    5.3] page dumped because: VM_BUG_ON_PAGE(page && bad_range(zone, page))\n");
+	verdict_feed(&v, "[    5.4] ------------[ cut here ]------------\n");
+	verdict_feed(&v, "[    5.5] kernel BUG at mm/page_alloc.c:3448!\n");
+	verdict_feed(&v, "[    5.6] epc : get_page_from_freelist+0xb34/0xdca\n");
+	assert_int_equal(v.problems, 1);
+	return verdict_first_report_matches(&v, &e);
+}
+
+static void verdict_report_preamble(void **state)
+{
+	(void)state;
+	/* the page dump and the check's own line just before the BUG */
+	assert_true(preamble_matches(4));
+	/* the last VERDICT_PREAMBLE lines only: not a line long before */
+	assert_true(preamble_matches(VERDICT_PREAMBLE - 4));
+	assert_false(preamble_matches(VERDICT_PREAMBLE));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1016,6 +1052,7 @@ int main(void)
 		cmocka_unit_test(plan_leaves_out_and_sets_aside),
 		cmocka_unit_test(verdict_never_hides_a_new_bug),
 		cmocka_unit_test(verdict_known_only_when_first),
+		cmocka_unit_test(verdict_report_preamble),
 		cmocka_unit_test(chain_in_call_trace),
 	};
 	int n = sizeof(tests) / sizeof(tests[0]);
