@@ -12,8 +12,8 @@
  *              by name, 16 times over (a block read as it appears), then of
  *              every block listed
  *   alloc      4 MiB of anonymous memory bound to each node of the given
- *              ranges, touched and unmapped: the allocator's free path looks
- *              each page's pageblock up in a zone whose span is changing
+ *              ranges, touched and unmapped: each page allocated and freed
+ *              in a zone whose span is changing (DEBUG_VM checks the span)
  * A read may fail only where the interface says it may (a block's sysfs
  * file vanishing: ENOENT, ENODEV); every other failure is an error, kept
  * with its errno.

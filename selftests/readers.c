@@ -10,8 +10,8 @@
  *   known bug of this kernel, see kernel/bugs/)
  *
  * One process per reader (ptdump, kcore, kpageflags over the hidden RAM,
- * sysfs, alloc on the hidden RAM's nodes: see mhp_readers.h) loops over what it reads until told to stop,
- * while this process, for each of the seed's cycles, hot-adds a few
+ * sysfs, alloc on the hidden RAM's nodes: see mhp_readers.h) loops over
+ * what it reads until told to stop, while this process, for each of the seed's cycles, hot-adds a few
  * hidden blocks (the seed picks which and in what order), onlines them
  * movable, and offlines and removes them again.
  *
