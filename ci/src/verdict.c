@@ -227,23 +227,25 @@ int report_shows_chain(const char *report, const char *chain)
 	return 1;
 }
 
-int verdict_first_report_matches(const struct verdict *v, const struct expect *e)
+/* 1 when a line of text matches the entry's signature */
+static int a_line_matches(const char *text, const struct expect *e)
 {
-	char buf[sizeof(v->first_report)], *line, *save;
+	char buf[sizeof(((struct verdict *)0)->first_report)], *line, *save;
 
-	if (!v->problems)
-		return 0;
-	if (e->chain[0] && !report_shows_chain(v->first_report, e->chain))
-		return 0;
-	snprintf(buf, sizeof(buf), "%s", v->first_report);
-	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		if (expect_signature_matches(e, line))
-			return 1;
-	snprintf(buf, sizeof(buf), "%s", v->first_preamble);
+	snprintf(buf, sizeof(buf), "%s", text);
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (expect_signature_matches(e, line))
 			return 1;
 	return 0;
+}
+
+int verdict_first_report_matches(const struct verdict *v, const struct expect *e)
+{
+	if (!v->problems)
+		return 0;
+	if (e->chain[0] && !report_shows_chain(v->first_report, e->chain))
+		return 0;
+	return a_line_matches(v->first_report, e) || a_line_matches(v->first_preamble, e);
 }
 
 const char *verdict_kind_name(enum verdict_kind k)
