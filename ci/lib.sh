@@ -191,6 +191,24 @@ logged() {
 	*) say "$_lg: no exit status recorded (disk full?)" >&2; return 1 ;;
 	esac
 }
+# race_runs N DIR CELL WHAT CMD...: CMD, a run of CELL whose artefacts land
+# in DIR/CELL, up to N times while it passes (exit 0): the proof of a race
+# (a catalog entry's attempts=N) that has not hit it yet. Any other exit
+# ends the tries; a run that passed is kept as DIR/CELL.missK. Sets rc (the
+# last run's exit) and tries (the runs made); WHAT names it on stderr.
+race_runs() {
+	_rn=$1 _rd=$2 _rcell=$3 _rw=$4
+	shift 4
+	tries=0
+	while :; do
+		tries=$((tries + 1)) rc=0
+		"$@" || rc=$?
+		[ "$rc" = 0 ] && [ "$tries" -lt "$_rn" ] || break
+		echo "$_rw: $_rcell: run $tries of $_rn passed (a race not hit): again" >&2
+		rm -rf "$_rd/$_rcell.miss$tries"
+		mv "$_rd/$_rcell" "$_rd/$_rcell.miss$tries"
+	done
+}
 # run_with_progress LOG LABEL CMD...: run CMD with its output in LOG and a
 # progress line every 30 s (elapsed time and the log's last line) so long
 # steps never look hung; returns CMD's status and shows the log tail on failure.

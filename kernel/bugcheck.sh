@@ -221,16 +221,9 @@ for b in $sel; do
 		# 1. the mutant
 		say "$b: $cell on the mutant${append:+ (APPEND='$append')}"
 		# a race (attempts=N) gets up to N runs while it passes, as in
-		# ci/known-bugs; a missed run's artefacts stay as CELL.missK
-		a=0
-		while :; do
-			a=$((a + 1)) rc=0
-			run_one "$kdir" "$cell" "$append" "$d/mutant" || rc=$?
-			[ "$rc" = 0 ] && [ "$a" -lt "$attempts" ] || break
-			say "$b: mutant: run $a of $attempts passed (a race not hit): again"
-			rm -rf "$d/mutant/$cell.miss$a"
-			mv "$d/mutant/$cell" "$d/mutant/$cell.miss$a"
-		done
+		# ci/known-bugs (race_runs, ci/lib.sh)
+		race_runs "$attempts" "$d/mutant" "$cell" "$b: mutant" \
+			run_one "$kdir" "$cell" "$append" "$d/mutant"
 		cd_=$d/mutant/$cell
 		wall=$(cat "$cd_/seconds" 2>/dev/null || echo '?')
 		gt=$(sig_guest_time "$cd_")
@@ -244,7 +237,7 @@ for b in $sel; do
 			ours="error($rc)"
 		fi
 		runs=
-		[ "$attempts" = 1 ] || runs=", run $a of $attempts"
+		[ "$attempts" = 1 ] || runs=", run $tries of $attempts"
 		say "$b: mutant: $ours in ${wall}s${gt:+ (signature at guest ${gt}s)}$runs: $(first_line "$cd_/verdict")"
 		# 2. the unmutated kernel, same cell and words
 		base="-"
