@@ -208,20 +208,26 @@ static void pass_kpage(struct mhp_reader_stat *s, const struct mem_range *ranges
 	}
 }
 
-static const char *const sysfs_attrs[] = { "state", "valid_zones", "phys_device" };
 #define SYSFS_TARGET_ROUNDS	16
 
-/* A block's sysfs file may vanish under the reader: ENOENT, ENODEV. */
-static void sysfs_read(struct mhp_reader_stat *s, int id, const char *attr)
+/*
+ * state, valid_zones and phys_device of block id. A block's sysfs file may
+ * vanish under the reader: ENOENT, ENODEV.
+ */
+static void sysfs_read_block(struct mhp_reader_stat *s, int id)
 {
+	static const char *const attrs[] = { "state", "valid_zones", "phys_device" };
 	char what[64], val[256];
-	int rc = block_attr(id, attr, val, sizeof(val));
 
-	if (!rc) {
-		s->bytes += strlen(val);
-	} else if (rc != -ENOENT && rc != -ENODEV) {
-		snprintf(what, sizeof(what), "memory%d/%s", id, attr);
-		reader_error(s, what, -rc);
+	for (unsigned int a = 0; a < sizeof(attrs) / sizeof(attrs[0]); a++) {
+		int rc = block_attr(id, attrs[a], val, sizeof(val));
+
+		if (!rc) {
+			s->bytes += strlen(val);
+		} else if (rc != -ENOENT && rc != -ENODEV) {
+			snprintf(what, sizeof(what), "memory%d/%s", id, attrs[a]);
+			reader_error(s, what, -rc);
+		}
 	}
 }
 
@@ -239,16 +245,14 @@ static void pass_sysfs(struct mhp_reader_stat *s, const struct mem_range *ranges
 	for (int round = 0; bs && round < SYSFS_TARGET_ROUNDS; round++)
 		for (int b = 0; b < n; b++)
 			for (uint64_t a = ranges[b].start; a < ranges[b].start + ranges[b].size; a += bs)
-				for (unsigned int i = 0; i < sizeof(sysfs_attrs) / sizeof(sysfs_attrs[0]); i++)
-					sysfs_read(s, (int)(a / bs), sysfs_attrs[i]);
+				sysfs_read_block(s, (int)(a / bs));
 	nr = memory_block_ids(&ids);
 	if (nr < 0) {
 		reader_error(s, "opendir " SYSFS_MEMORY, errno);
 		return;
 	}
 	for (int i = 0; i < nr; i++)
-		for (unsigned int a = 0; a < sizeof(sysfs_attrs) / sizeof(sysfs_attrs[0]); a++)
-			sysfs_read(s, ids[i], sysfs_attrs[a]);
+		sysfs_read_block(s, ids[i]);
 	free(ids);
 }
 

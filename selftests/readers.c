@@ -11,15 +11,15 @@
  *
  * One process per reader (ptdump, kcore, kpageflags over the hidden RAM,
  * sysfs, alloc on the hidden RAM's nodes: see mhp_readers.h) loops over
- * what it reads until told to stop, while this process, for each of the seed's cycles, hot-adds a few
- * hidden blocks (the seed picks which and in what order), onlines them
- * movable, and offlines and removes them again.
+ * what it reads until told to stop, while this process, for each of the
+ * seed's cycles, hot-adds a few hidden blocks (the seed picks which and in
+ * what order), onlines them movable, and offlines and removes them again.
  *
  * Each reader walks structures that a removal frees (page tables, the
  * memmap, kcore's list, the block devices); the kernel must keep it off
  * them (the memory hotplug lock, kclist_lock, kernfs); the alloc reader
- * frees pages into zones whose span the adds and removals change. What must hold,
- * none of it taken from the kernel's own account:
+ * has pages allocated and freed in zones whose span the adds and removals
+ * change. What must hold, none of it taken from the kernel's own account:
  *  - every add, online and remove succeeds, as it does with no readers;
  *  - every reader completes passes, at least one of them across a
  *    removal (else nothing raced: a check that cannot fail), and stops

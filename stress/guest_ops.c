@@ -460,16 +460,14 @@ static const char *read_pre(struct target *t, uint64_t r)
 }
 
 /*
- * One pass; kpageflags over every RAM range of the firmware (device tree or
- * SRAT), hidden included, sysfs by name over those ranges' blocks, alloc
- * on their nodes.
+ * One pass over every RAM range of the firmware (device tree or SRAT),
+ * hidden included: what each reader does with them, mhp_readers.h says.
  */
 static int read_act(struct target *t)
 {
 	struct mhp_reader_stat st = { 0 };
 	struct mem_range dt[64];
-	int n = t->a == MHP_R_KPAGE || t->a == MHP_R_SYSFS || t->a == MHP_R_ALLOC ?
-		firmware_memory(dt, 64) : 0;
+	int n = firmware_memory(dt, 64);
 
 	mhp_reader_pass(t->a, &st, dt, n > 0 ? n : 0);
 	snprintf(t->desc + strlen(t->desc), sizeof(t->desc) - strlen(t->desc),
