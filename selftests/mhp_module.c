@@ -266,8 +266,13 @@ static int request(const char *file, const char *fmt, ...)
 
 int mhp_add(uint64_t start, uint64_t size, int node)
 {
-	return request("add", "0x%llx 0x%llx %d", (unsigned long long)start,
-		       (unsigned long long)size, node);
+	return mhp_add_flags(start, size, node, 0);
+}
+
+int mhp_add_flags(uint64_t start, uint64_t size, int node, unsigned int flags)
+{
+	return request("add", "0x%llx 0x%llx %d %u", (unsigned long long)start,
+		       (unsigned long long)size, node, flags);
 }
 
 struct remove_req {
@@ -335,6 +340,27 @@ int mhp_addr(uint64_t phys, uint64_t *va, uint64_t *vmemmap)
 		return -EINVAL;
 	*va = a;
 	*vmemmap = b;
+	return 0;
+}
+
+int mhp_vmemmap_pa(uint64_t phys, uint64_t *pa)
+{
+	char buf[128], *p;
+	unsigned long long v;
+	int rc = request("addr", "0x%llx", (unsigned long long)phys);
+
+	if (!rc)
+		rc = read_str(MHP_TEST_DEBUGFS "/addr", buf, sizeof(buf));
+	if (rc)
+		return rc;
+	p = strstr(buf, " vmemmap_pa=");
+	if (!p)
+		return -EINVAL;
+	if (!strcmp(p, " vmemmap_pa=none"))
+		return -ENOENT;
+	if (sscanf(p, " vmemmap_pa=%llx", &v) != 1)
+		return -EINVAL;
+	*pa = v;
 	return 0;
 }
 

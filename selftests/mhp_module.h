@@ -69,6 +69,9 @@ void mhp_module_unload(void);
  * -EINTR past it.
  */
 int mhp_add(uint64_t start, uint64_t size, int node);
+/* MHP_ADD_MEMMAP_ON_MEMORY: ask for the memmap on the memory itself */
+#define MHP_ADD_MEMMAP_ON_MEMORY	0x1
+int mhp_add_flags(uint64_t start, uint64_t size, int node, unsigned int flags);
 int mhp_remove(uint64_t start, uint64_t size);
 int mhp_percpu(unsigned long count, unsigned long size);
 /*
@@ -90,6 +93,12 @@ int kallsyms_addr(const char *sym, unsigned long long *va);
 
 /* Where the direct map and vmemmap put a physical address; 0 or -errno. */
 int mhp_addr(uint64_t phys, uint64_t *va, uint64_t *vmemmap);
+/*
+ * The physical address the page tables map phys's struct page to (the
+ * module's own walk of the running hart's tables): 0, -ENOENT when
+ * nothing maps it, or -errno.
+ */
+int mhp_vmemmap_pa(uint64_t phys, uint64_t *pa);
 
 /*
  * A walk of the kernel half of the kernel's page tables by mhp_test.ko

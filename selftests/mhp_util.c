@@ -12,7 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include "kselftest.h"
@@ -428,6 +430,28 @@ void cmdline_value(const char *key, char *out, size_t sz)
 	for (char *t = strtok(cmdline, " "); t; t = strtok(NULL, " "))
 		if (!strncmp(t, key, klen) && t[klen] == '=')
 			snprintf(out, sz, "%s", t + klen + 1);
+}
+
+int kernel_at_least(int major, int minor)
+{
+	struct utsname u;
+	int a = 0, b = 0;
+
+	if (uname(&u))
+		return 0;
+	sscanf(u.release, "%d.%d", &a, &b);
+	return a > major || (a == major && b >= minor);
+}
+
+int memmap_on_memory_mode(char *val, size_t sz)
+{
+	cmdline_value("memory_hotplug.memmap_on_memory", val, sz);
+	if (!strcasecmp(val, "force"))
+		return kernel_at_least(6, 6) ? MHP_MEMMAP_FORCE : MHP_MEMMAP_OFF;
+	/* kstrtobool: y, t, 1 or "on" (any case) */
+	if ((val[0] && strchr("yYtT1", val[0])) || !strcasecmp(val, "on"))
+		return MHP_MEMMAP_ON;
+	return MHP_MEMMAP_OFF;
 }
 
 int64_t pagemap_pfn(const void *addr)

@@ -160,6 +160,16 @@ int kconfig_enabled(const char *sym);
 void cpuinfo_mmu(char *out, size_t sz);
 /* The value of a kernel command-line word "key=value" ("" if absent). */
 void cmdline_value(const char *key, char *out, size_t sz);
+/* 1 if the running kernel is major.minor or later (uname). */
+int kernel_at_least(int major, int minor);
+/*
+ * memory_hotplug.memmap_on_memory as the kernel parses its command line
+ * (a bool, or "force" since 6.6), its value into val ("" if not given).
+ */
+#define MHP_MEMMAP_OFF		0
+#define MHP_MEMMAP_ON		1
+#define MHP_MEMMAP_FORCE	2
+int memmap_on_memory_mode(char *val, size_t sz);
 
 /* Physical frame of a mapped user address (root), or -1. */
 int64_t pagemap_pfn(const void *addr);

@@ -286,6 +286,7 @@ static const char *add_pre(struct target *t, uint64_t r)
 	struct mem_range hr[64];
 	uint64_t bs = memory_block_size(), nblocks = 0, pick;
 	int n = hidden_ranges(hr, 64, bs);
+	char val[16];
 
 	if (access(MHP_TEST_DEBUGFS, F_OK))
 		return "mhp_test module not loaded";
@@ -305,7 +306,16 @@ static const char *add_pre(struct target *t, uint64_t r)
 		pick -= hr[i].size / bs;
 	}
 	t->block = t->start / bs;
-	snprintf(t->desc, sizeof(t->desc), "memory%d node%d", t->block, t->node);
+	/*
+	 * Booted with memory_hotplug.memmap_on_memory (topology memmap): one
+	 * add in two asks for the memmap on the block itself (t->a), so
+	 * self-hosting blocks meet every other op; memmap_on_memory checks
+	 * where the memmap goes.
+	 */
+	t->a = memmap_on_memory_mode(val, sizeof(val)) && (r >> 40 & 1) ?
+	       MHP_ADD_MEMMAP_ON_MEMORY : 0;
+	snprintf(t->desc, sizeof(t->desc), "memory%d node%d%s", t->block, t->node,
+		 t->a ? " memmap-on-memory" : "");
 	t->lock_fd = lock_block(t->block);
 	if (t->lock_fd < 0)
 		return "cannot lock block";
@@ -316,7 +326,7 @@ static const char *add_pre(struct target *t, uint64_t r)
 
 static int add_act(struct target *t)
 {
-	return mhp_add(t->start, memory_block_size(), t->node);
+	return mhp_add_flags(t->start, memory_block_size(), t->node, t->a);
 }
 
 static const char *add_inv(struct target *t, int rc)

@@ -77,6 +77,9 @@ void cell_cmdline(const struct cell *c, const struct topo *t,
 		len += snprintf(buf + len, sz - len, "%s%" PRIu64 "@%u@%" PRIu64,
 				i ? "," : " riscv_mhp.dimms=", MiB(t->dimm[i].size),
 				t->dimm[i].node, MiB(t->dimm[i].addr));
+	if (t->memmap_on_memory && len < sz)
+		len += snprintf(buf + len, sz - len, " memory_hotplug.memmap_on_memory=%s",
+				t->memmap_on_memory);
 	if (t->vmem && len < sz)
 		len += snprintf(buf + len, sz - len, " riscv_mhp.vmem=%" PRIu64 "@%u",
 				MiB(t->vmem), t->vmem_node);

@@ -243,14 +243,14 @@ int topo_parse(const char *text, struct topo *t, char *err, size_t errsz)
 	t->timeout = 300;
 	for (line = strtok_r(copy, "\n", &save); line && !rc;
 	     line = strtok_r(NULL, "\n", &save)) {
-		char key[16];
+		char key[24];
 		int off = 0;
 
 		lineno++;
 		line += strspn(line, " \t");
 		if (!*line || *line == '#')
 			continue;
-		if (sscanf(line, "%15s %n", key, &off) != 1 || !off) {
+		if (sscanf(line, "%23s %n", key, &off) != 1 || !off) {
 			snprintf(err, errsz, "line %d: '%s' needs a value", lineno, line);
 			rc = -1;
 		} else if (!strcmp(key, "cpus")) {
@@ -272,6 +272,13 @@ int topo_parse(const char *text, struct topo *t, char *err, size_t errsz)
 			rc = parse_dimm(line + off, t);
 		} else if (!strcmp(key, "vmem")) {
 			rc = parse_vmem(line + off, t);
+		} else if (!strcmp(key, "memmap_on_memory")) {
+			if (!strcmp(line + off, "on"))
+				t->memmap_on_memory = "1";
+			else if (!strcmp(line + off, "force"))
+				t->memmap_on_memory = "force";
+			else
+				rc = -1;
 		} else if (!strcmp(key, "firmware")) {
 			if (!strcmp(line + off, "acpi"))
 				t->firmware = FW_ACPI;

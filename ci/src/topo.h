@@ -29,6 +29,10 @@
  *   vmem SIZE node=N  a virtio-mem device on node N asked at boot to plug
  *                     SIZE (ACPI only: under a device tree virtio-mem has
  *                     no way to learn its node and lands on node 0)
+ *   memmap_on_memory on|force
+ *                     boot with memory_hotplug.memmap_on_memory=1 (or
+ *                     =force): memory added with MHP_MEMMAP_ON_MEMORY
+ *                     carries its own memmap (memmap_on_memory checks it)
  *
  * SIZE is a number with an optional K, M or G suffix.
  */
@@ -69,6 +73,7 @@ struct topo {
 	struct topo_dimm dimm[TOPO_MAX_DIMMS];
 	uint64_t vmem;		/* bytes virtio-mem plugs at boot, or 0 */
 	unsigned int vmem_node;
+	const char *memmap_on_memory;	/* its command-line value, or NULL */
 };
 
 /* 0 on success; otherwise -1 with "line N: reason" in err. */

@@ -124,6 +124,7 @@ static void topo_rejects_bad_files(void **state)
 		{ "disks 3\n", "unknown directive 'disks'" },
 		{ "cpus 2\n", "no memory" },
 		{ "cpus 4\nnode 0 mem=1G cpus=0\n", "'cpus' says 4" },
+		{ "memory 1G\nmemmap_on_memory yes\n", "bad 'memmap_on_memory yes'" },
 	};
 	struct topo t;
 
@@ -220,6 +221,22 @@ static void argv_numa_and_cmdline(void **state)
 	assert_non_null(strstr(cmd, "riscv_mhp.paging=sv48"));
 	assert_non_null(strstr(cmd, " extra=1"));
 	assert_null(a.v[a.n]);
+	argv_free(&a);
+}
+
+static void argv_memmap_on_memory(void **state)
+{
+	struct argv a;
+
+	(void)state;
+	build("7.3-plain-sv48-t", "memory 1G\nhide 256M\nmemmap_on_memory on\n", &a);
+	assert_non_null(strstr(arg_after(&a, "-append", 0), " memory_hotplug.memmap_on_memory=1"));
+	argv_free(&a);
+	build("7.3-plain-sv48-t", "memory 1G\nmemmap_on_memory force\n", &a);
+	assert_non_null(strstr(arg_after(&a, "-append", 0), " memory_hotplug.memmap_on_memory=force"));
+	argv_free(&a);
+	build("7.3-plain-sv48-t", "memory 1G\n", &a);
+	assert_null(strstr(arg_after(&a, "-append", 0), "memmap_on_memory"));
 	argv_free(&a);
 }
 
@@ -1032,6 +1049,7 @@ int main(void)
 		cmocka_unit_test(cell_parses_percpu),
 		cmocka_unit_test(cell_rejects_bad_names),
 		cmocka_unit_test(topo_parses_numa),
+		cmocka_unit_test(argv_memmap_on_memory),
 		cmocka_unit_test(topo_allows_memoryless_node),
 		cmocka_unit_test(topo_rejects_bad_files),
 		cmocka_unit_test(sizes_parse),

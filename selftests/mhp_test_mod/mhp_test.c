@@ -6,13 +6,19 @@
  * percpu memory, for the riscv-mhp selftests.
  *
  * /sys/kernel/debug/mhp_test/
- *   add       write "START SIZE NODE"  add_memory_driver_managed()
+ *   add       write "START SIZE NODE [FLAGS]"
+ *                                      add_memory_driver_managed(); FLAGS
+ *                                      1: MHP_MEMMAP_ON_MEMORY (the core
+ *                                      honours it only when it supports it)
  *   remove    write "START SIZE"       offline_and_remove_memory() of a
  *                                      range this module added; fails with
  *                                      -EFAULT if the removed direct map
  *                                      is still readable (stale TLB)
- *   addr      write "PHYS", then read  "va=... vmemmap=..." (where the
- *                                      direct map and vmemmap put it)
+ *   addr      write "PHYS", then read  "va=... vmemmap=... vmemmap_pa=..."
+ *                                      (where the direct map and vmemmap
+ *                                      put it, and the physical address
+ *                                      the running hart's page tables map
+ *                                      that struct page to, or "none")
  *   percpu    write "COUNT SIZE"       COUNT more dynamic percpu areas of
  *                                      SIZE bytes, touched on every CPU;
  *                                      "0 0" frees them; read: totals
@@ -222,17 +228,23 @@ static int check_add(u64 start, u64 size, int nid)
 	return 0;
 }
 
-static int do_add(u64 start, u64 size, int nid)
+#define ADD_MEMMAP_ON_MEMORY	0x1
+
+static int do_add(u64 start, u64 size, int nid, long long flags)
 {
 	struct added_range *r;
 	int rc = check_add(start, size, nid);
 
+	if (!rc && (flags & ~ADD_MEMMAP_ON_MEMORY))
+		rc = -EINVAL;
 	if (rc)
 		return rc;
 	r = kzalloc(sizeof(*r), GFP_KERNEL);
 	if (!r)
 		return -ENOMEM;
-	rc = add_memory_driver_managed(nid, start, size, RESOURCE_NAME, MHP_NONE);
+	rc = add_memory_driver_managed(nid, start, size, RESOURCE_NAME,
+				       flags & ADD_MEMMAP_ON_MEMORY ?
+				       MHP_MEMMAP_ON_MEMORY : MHP_NONE);
 	if (rc) {
 		kfree(r);
 		return rc;
@@ -241,7 +253,8 @@ static int do_add(u64 start, u64 size, int nid)
 	r->size = size;
 	list_add(&r->list, &added);
 	__module_get(THIS_MODULE);
-	pr_info("added [%#llx-%#llx] to node %d\n", start, start + size - 1, nid);
+	pr_info("added [%#llx-%#llx] to node %d%s\n", start, start + size - 1, nid,
+		flags & ADD_MEMMAP_ON_MEMORY ? " (memmap on memory asked)" : "");
 	return 0;
 }
 
@@ -359,9 +372,8 @@ static int do_percpu(unsigned long count, unsigned long size)
 	return 0;
 }
 
-/* Parse up to three numbers (any base) from a user buffer. */
-static int parse(const char __user *ubuf, size_t len, int want,
-		 long long *a, long long *b, long long *c)
+/* Parse want or more numbers (up to four, any base) from a user buffer into v; the rest are 0. */
+static int parse(const char __user *ubuf, size_t len, int want, long long v[4])
 {
 	char buf[96];
 
@@ -370,7 +382,8 @@ static int parse(const char __user *ubuf, size_t len, int want,
 	if (copy_from_user(buf, ubuf, len))
 		return -EFAULT;
 	buf[len] = '\0';
-	if (sscanf(buf, "%lli %lli %lli", a, b, c) < want)
+	v[0] = v[1] = v[2] = v[3] = 0;
+	if (sscanf(buf, "%lli %lli %lli %lli", &v[0], &v[1], &v[2], &v[3]) < want)
 		return -EINVAL;
 	return 0;
 }
@@ -378,13 +391,13 @@ static int parse(const char __user *ubuf, size_t len, int want,
 static ssize_t add_write(struct file *f, const char __user *ubuf, size_t len,
 			 loff_t *pos)
 {
-	long long start, size, nid;
-	int rc = parse(ubuf, len, 3, &start, &size, &nid);
+	long long v[4];
+	int rc = parse(ubuf, len, 3, v);
 
 	if (rc)
 		return rc;
 	mutex_lock(&lock);
-	rc = do_add(start, size, nid);
+	rc = do_add(v[0], v[1], v[2], v[3]);
 	mutex_unlock(&lock);
 	return rc ? rc : len;
 }
@@ -392,13 +405,13 @@ static ssize_t add_write(struct file *f, const char __user *ubuf, size_t len,
 static ssize_t remove_write(struct file *f, const char __user *ubuf,
 			    size_t len, loff_t *pos)
 {
-	long long start, size, unused;
-	int rc = parse(ubuf, len, 2, &start, &size, &unused);
+	long long v[4];
+	int rc = parse(ubuf, len, 2, v);
 
 	if (rc)
 		return rc;
 	mutex_lock(&lock);
-	rc = do_remove(start, size);
+	rc = do_remove(v[0], v[1]);
 	mutex_unlock(&lock);
 	return rc ? rc : len;
 }
@@ -406,27 +419,35 @@ static ssize_t remove_write(struct file *f, const char __user *ubuf,
 static ssize_t addr_write(struct file *f, const char __user *ubuf, size_t len,
 			  loff_t *pos)
 {
-	long long phys, unused;
-	int rc = parse(ubuf, len, 1, &phys, &unused, &unused);
+	long long v[4];
+	int rc = parse(ubuf, len, 1, v);
 
 	if (rc)
 		return rc;
 	mutex_lock(&lock);
-	addr_phys = phys;
+	addr_phys = v[0];
 	mutex_unlock(&lock);
 	return len;
 }
 
+static int pt_translate(unsigned long va, u64 *pa);
+
 static ssize_t addr_read(struct file *f, char __user *ubuf, size_t len,
 			 loff_t *pos)
 {
-	char buf[96];
+	struct page *page;
+	char buf[128];
+	u64 pa;
 	int n;
 
 	mutex_lock(&lock);
+	page = pfn_to_page(PHYS_PFN(addr_phys));
 	/* raw addresses on purpose: the test matches them against ptdump */
-	n = scnprintf(buf, sizeof(buf), "va=%px vmemmap=%px\n",
-		      __va(addr_phys), pfn_to_page(PHYS_PFN(addr_phys)));
+	n = scnprintf(buf, sizeof(buf), "va=%px vmemmap=%px", __va(addr_phys), page);
+	if (pt_translate((unsigned long)page, &pa))
+		n += scnprintf(buf + n, sizeof(buf) - n, " vmemmap_pa=none\n");
+	else
+		n += scnprintf(buf + n, sizeof(buf) - n, " vmemmap_pa=%#llx\n", pa);
 	mutex_unlock(&lock);
 	return simple_read_from_buffer(ubuf, len, pos, buf, n);
 }
@@ -434,11 +455,13 @@ static ssize_t addr_read(struct file *f, char __user *ubuf, size_t len,
 static ssize_t percpu_write(struct file *f, const char __user *ubuf,
 			    size_t len, loff_t *pos)
 {
-	long long count, size, unused;
-	int rc = parse(ubuf, len, 2, &count, &size, &unused);
+	long long v[4], count, size;
+	int rc = parse(ubuf, len, 2, v);
 
 	if (rc)
 		return rc;
+	count = v[0];
+	size = v[1];
 	if (count < 0 || size < 0)
 		return -EINVAL;
 	mutex_lock(&lock);
@@ -571,6 +594,35 @@ static int paging_levels(void)
 	return levels >= 3 && levels <= 5 ? levels : -1;
 }
 
+/*
+ * The physical address the running hart's page tables map va to, decoded
+ * from the entries themselves (a leaf at any level): 0, or -ENOENT when
+ * nothing maps it.
+ */
+static int pt_translate(unsigned long va, u64 *pa)
+{
+	int levels = paging_levels();
+	unsigned long *t, e;
+
+	if (levels < 0)
+		return -EINVAL;
+	t = __va((csr_read(CSR_SATP) & GENMASK_ULL(43, 0)) << PAGE_SHIFT);
+	for (int depth = 0; depth < levels; depth++) {
+		int shift = PAGE_SHIFT + 9 * (levels - 1 - depth);
+
+		if (get_kernel_nofault(e, &t[(va >> shift) % PT_ENTRIES]))
+			return -EFAULT;
+		if (!(e & PT_V))
+			return -ENOENT;
+		if (e & PT_RWX) {
+			*pa = (PT_PFN(e) << PAGE_SHIFT) + (va & ((1UL << shift) - 1));
+			return 0;
+		}
+		t = __va(PT_PFN(e) << PAGE_SHIFT);
+	}
+	return -ENOENT;
+}
+
 /* PGD must be a page of the kernel image that the running hart uses. */
 static int check_pgd(unsigned long pgd)
 {
@@ -593,11 +645,14 @@ static int check_pgd(unsigned long pgd)
 static ssize_t pgtables_write(struct file *f, const char __user *ubuf,
 			      size_t len, loff_t *pos)
 {
-	long long pgd, start, size;
-	int rc = parse(ubuf, len, 3, &pgd, &start, &size);
+	long long v[4], pgd, start, size;
+	int rc = parse(ubuf, len, 3, v);
 
 	if (rc)
 		return rc;
+	pgd = v[0];
+	start = v[1];
+	size = v[2];
 	mutex_lock(&lock);
 	if (!pgd && !start && !size) {
 		nr_spans = 0;
@@ -766,11 +821,14 @@ static int do_slab(int nid, u64 start, u64 size)
 static ssize_t slab_write(struct file *f, const char __user *ubuf, size_t len,
 			  loff_t *pos)
 {
-	long long nid, start, size;
-	int rc = parse(ubuf, len, 3, &nid, &start, &size);
+	long long v[4], nid, start, size;
+	int rc = parse(ubuf, len, 3, v);
 
 	if (rc)
 		return rc;
+	nid = v[0];
+	start = v[1];
+	size = v[2];
 	mutex_lock(&lock);
 	if (!nid && !start && !size)
 		free_slab_objs();
