@@ -11,9 +11,13 @@
  *                                      1: MHP_MEMMAP_ON_MEMORY (the core
  *                                      honours it only when it supports it)
  *   remove    write "START SIZE"       offline_and_remove_memory() of a
- *                                      range this module added; fails with
+ *                                      range this module added, or of
+ *                                      whole blocks inside one; fails with
  *                                      -EFAULT if the removed direct map
- *                                      is still readable (stale TLB)
+ *                                      is still readable (stale TLB), or
+ *                                      if the direct map of memory still
+ *                                      added no longer is (a page-table
+ *                                      leaf spanning both cleared)
  *   addr      write "PHYS", then read  "va=... vmemmap=... vmemmap_pa=..."
  *                                      (where the direct map and vmemmap
  *                                      put it, and the physical address
@@ -65,6 +69,7 @@
 #include <linux/of.h>
 #include <linux/of_address.h>
 #include <linux/percpu.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
 #include <linux/smp.h>
 #include <linux/uaccess.h>
@@ -301,37 +306,95 @@ static int probe_notifier(struct notifier_block *nb, unsigned long action,
 
 static struct notifier_block probe_nb = { .notifier_call = probe_notifier };
 
+/*
+ * Every range still added must stay readable through the direct map: one
+ * word per 2 MiB (the smallest leaf riscv maps RAM with) and the last.
+ * The number of reads that fault.
+ */
+static unsigned long rest_unmapped(u64 *first)
+{
+	struct added_range *r;
+	unsigned long bad = 0, v;
+
+	list_for_each_entry(r, &added, list) {
+		for (u64 off = 0; off < r->size; off += min_t(u64, SZ_2M, r->size - off)) {
+			if (!get_kernel_nofault(v, (unsigned long *)__va(r->start + off)))
+				continue;
+			if (!bad++)
+				*first = r->start + off;
+		}
+		if (get_kernel_nofault(v, (unsigned long *)__va(r->start + r->size - sizeof(v))) &&
+		    !bad++)
+			*first = r->start + r->size - sizeof(v);
+	}
+	return bad;
+}
+
 static int do_remove(u64 start, u64 size)
 {
 	struct tlb_probe p = {
 		.pages = min_t(u64, size >> PAGE_SHIFT, PROBE_PAGES),
 		.end_pfn = PHYS_PFN(start + size),
 	};
-	struct added_range *r;
+	u64 block = memory_block_size_bytes(), first = 0;
+	struct added_range *r, *rest;
+	unsigned long lost;
 	int rc, stale;
 
 	p.va = (unsigned long)__va(start + size) - p.pages * PAGE_SIZE;
 	list_for_each_entry(r, &added, list) {
-		if (r->start != start || r->size != size)
+		u64 end = start + size, r_end = r->start + r->size;
+
+		if (start < r->start || end > r_end || !size)
 			continue;
+		/* part of a range: whole blocks, and room for the part above */
+		if (!IS_ALIGNED(start, block) || !IS_ALIGNED(size, block))
+			return -EINVAL;
+		rest = NULL;
+		if (start > r->start && end < r_end) {
+			rest = kzalloc(sizeof(*rest), GFP_KERNEL);
+			if (!rest)
+				return -ENOMEM;
+		}
 		WRITE_ONCE(probe, &p);
 		rc = offline_and_remove_memory(start, size);
 		WRITE_ONCE(probe, NULL);
-		if (rc)
+		if (rc) {
+			kfree(rest);
 			return rc;
-		list_del(&r->list);
-		kfree(r);
-		module_put(THIS_MODULE);
-		pr_info("removed [%#llx-%#llx]\n", start, start + size - 1);
+		}
+		if (rest) {			/* the part above: a range of its own */
+			rest->start = end;
+			rest->size = r_end - end;
+			list_add(&rest->list, &added);
+			__module_get(THIS_MODULE);
+		}
+		if (start > r->start) {		/* the part below stays in r */
+			r->size = start - r->start;
+		} else if (end < r_end) {	/* the part above stays in r */
+			r->start = end;
+			r->size = r_end - end;
+		} else {
+			list_del(&r->list);
+			kfree(r);
+			module_put(THIS_MODULE);
+		}
+		pr_info("removed [%#llx-%#llx]\n", start, end - 1);
 
 		atomic_set(&p.readable, 0);
 		on_each_cpu(read_window, &p, 1);
 		stale = atomic_read(&p.readable);
 		if (stale) {
 			pr_err("removed [%#llx-%#llx] still readable through the direct map: %d of %lu reads (%lu pages x %u CPUs) succeeded (stale TLB)\n",
-			       start, start + size - 1, stale,
+			       start, end - 1, stale,
 			       p.pages * num_online_cpus(), p.pages,
 			       num_online_cpus());
+			return -EFAULT;
+		}
+		lost = rest_unmapped(&first);
+		if (lost) {
+			pr_err("removing [%#llx-%#llx] unmapped memory still added: %lu reads of its direct map fault, the first at %#llx\n",
+			       start, end - 1, lost, first);
 			return -EFAULT;
 		}
 		return 0;
