@@ -38,7 +38,7 @@ cp /etc/resolv.conf "$DIR/root/etc/resolv.conf"
 inside() { chroot "$DIR/root" /usr/bin/env -i HOME=/root PATH=/usr/sbin:/usr/bin:/sbin:/bin sh -c "$1"; }
 inside 'command -v make >/dev/null || { apt-get update -q && apt-get install -y -q make; }' >"$DIR.make.log" 2>&1
 for cmd in "$@"; do
-	log=$DIR.$(echo "$cmd" | tr ' ' _).$(date +%H%M%S).log
+	log=$DIR.$(echo "$cmd" | tr ' /' __).$(date +%H%M%S).log
 	say "in the chroot: $cmd (log: $log)"
 	t0=$(date +%s)
 	(rc=0; inside "cd /src/riscv-mhp && $cmd" || rc=$?; echo "fresh: exit=$rc") 2>&1 | tee "$log" |

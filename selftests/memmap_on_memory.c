@@ -9,8 +9,9 @@
  *
  * What must happen is computed here, never asked of the kernel: the mode
  * from the command line the cell booted with; a struct page's size from
- * the distance between two neighbouring struct pages; and the rules of
- * memory hotplug (Documentation/admin-guide/mm/memory-hotplug.rst): one
+ * the distance between two neighbouring struct pages; and the rules
+ * memory hotplug applies (mhp_supports_memmap_on_memory() and the add
+ * path in mm/memory_hotplug.c, read for 6.1, 6.12 and 7.3): one
  * block's memmap must fill whole PMDs (2 MiB with riscv's 4 KiB pages)
  * and whole pageblocks (2 MiB; "force" pads it to one) and leave part of
  * the block; before 6.8 only a request of one block qualifies, and a
