@@ -33,8 +33,6 @@
  *   5. kernel health
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/kernel-page-flags.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,27 +97,6 @@ static int node_pages(int node, uint64_t *present, uint64_t *managed)
 	return n > 0 ? 0 : -ENOENT;
 }
 
-/* Pages of [pfn, pfn + n) that kpageflags calls free (buddy) or absent: count, or -errno. */
-static long free_or_absent(uint64_t pfn, uint64_t n)
-{
-	int fd = open("/proc/kpageflags", O_RDONLY);
-	long bad = 0;
-
-	if (fd < 0)
-		return -errno;
-	for (uint64_t i = 0; i < n; i++) {
-		uint64_t f;
-
-		if (pread(fd, &f, sizeof(f), (pfn + i) * sizeof(f)) != sizeof(f)) {
-			bad = -EIO;
-			break;
-		}
-		bad += (f >> KPF_BUDDY & 1) || (f >> KPF_NOPAGE & 1);
-	}
-	close(fd);
-	return bad;
-}
-
 /*
  * Where the struct pages of [start, start + size) live, block by block:
  * own (pages of its memmap, 0: anywhere outside the request). 0 or -1.
@@ -129,21 +106,16 @@ static int check_placement(uint64_t start, uint64_t size, uint64_t own, const ch
 	for (uint64_t b = start; b < start + size; b += env.block_size) {
 		/* the block's first page, its first usable one, and its last */
 		uint64_t probe[3] = { b, b + own * psz, b + env.block_size - psz };
-		uint64_t va, vmm0, vmm, pa;
+		uint64_t va, vmm0 = 0, vmm, pa;
 
-		int rc = mhp_addr(b, &va, &vmm0);
-
-		if (rc)
-			return fail(what, "module addr of %#llx: %s (errno %d)",
-				    (unsigned long long)b, strerror(-rc), -rc);
 		for (int i = 0; i < 3; i++) {
-			rc = mhp_vmemmap_pa(probe[i], &pa);
+			int rc = mhp_addr_pa(probe[i], &va, &vmm, &pa);
 
-			if (!rc)
-				rc = mhp_addr(probe[i], &va, &vmm);
 			if (rc)
 				return fail(what, "struct page of %#llx: not mapped (%s, errno %d)",
 					    (unsigned long long)probe[i], strerror(-rc), -rc);
+			if (!i)
+				vmm0 = vmm;	/* the block's first struct page */
 			if (!own && pa >= start && pa < start + size)
 				return fail(what, "struct page of %#llx at pa %#llx: inside the request [%#llx+%#llx], which did not qualify for memmap_on_memory",
 					    (unsigned long long)probe[i], (unsigned long long)pa,
@@ -226,12 +198,17 @@ static int request(uint64_t start, int nblocks, int node, unsigned int flags, co
 				  (unsigned long long)want_m, t0, t1, want_t);
 	}
 	for (int id = first; !rc && own && id < first + nblocks; id++) {
-		long bad = free_or_absent((uint64_t)id * block_pages, own);
+		uint64_t b = (uint64_t)id * env.block_size;
+		struct page_counts pc;
+		int err = page_count(b, own * psz, &pc);
+		char census[240] = "";
 
-		if (bad)
-			rc = fail(what, "memory%d: %ld of its %llu memmap pages free or absent per kpageflags%s",
-				  id, bad < 0 ? 0 : bad, (unsigned long long)own,
-				  bad < 0 ? " (unreadable: EIO)" : "");
+		if (err || pc.buddy || pc.absent || pc.nopage) {
+			page_census(b, own * psz, census, sizeof(census));
+			rc = fail(what, "memory%d: of its %llu memmap pages %ld free, %ld without a struct page, %ld not answered per kpageflags (%s%s)",
+				  id, (unsigned long long)own, pc.buddy, pc.nopage, pc.absent,
+				  err ? strerror(-err) : census, err ? ", unreadable" : "");
+		}
 	}
 	if (rc) {
 		mhp_remove(start, size);

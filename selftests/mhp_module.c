@@ -328,8 +328,13 @@ int mhp_mappable(uint64_t *start, uint64_t *end)
 
 int mhp_addr(uint64_t phys, uint64_t *va, uint64_t *vmemmap)
 {
-	char buf[96];
-	unsigned long long a, b;
+	return mhp_addr_pa(phys, va, vmemmap, NULL);
+}
+
+int mhp_addr_pa(uint64_t phys, uint64_t *va, uint64_t *vmemmap, uint64_t *vmemmap_pa)
+{
+	char buf[128], *p;
+	unsigned long long a, b, c;
 	int rc = request("addr", "0x%llx", (unsigned long long)phys);
 
 	if (!rc)
@@ -340,27 +345,16 @@ int mhp_addr(uint64_t phys, uint64_t *va, uint64_t *vmemmap)
 		return -EINVAL;
 	*va = a;
 	*vmemmap = b;
-	return 0;
-}
-
-int mhp_vmemmap_pa(uint64_t phys, uint64_t *pa)
-{
-	char buf[128], *p;
-	unsigned long long v;
-	int rc = request("addr", "0x%llx", (unsigned long long)phys);
-
-	if (!rc)
-		rc = read_str(MHP_TEST_DEBUGFS "/addr", buf, sizeof(buf));
-	if (rc)
-		return rc;
+	if (!vmemmap_pa)
+		return 0;
 	p = strstr(buf, " vmemmap_pa=");
 	if (!p)
 		return -EINVAL;
 	if (!strcmp(p, " vmemmap_pa=none"))
 		return -ENOENT;
-	if (sscanf(p, " vmemmap_pa=%llx", &v) != 1)
+	if (sscanf(p, " vmemmap_pa=%llx", &c) != 1)
 		return -EINVAL;
-	*pa = v;
+	*vmemmap_pa = c;
 	return 0;
 }
 

@@ -94,11 +94,11 @@ int kallsyms_addr(const char *sym, unsigned long long *va);
 /* Where the direct map and vmemmap put a physical address; 0 or -errno. */
 int mhp_addr(uint64_t phys, uint64_t *va, uint64_t *vmemmap);
 /*
- * The physical address the page tables map phys's struct page to (the
- * module's own walk of the running hart's tables): 0, -ENOENT when
- * nothing maps it, or -errno.
+ * The same, and the physical address the page tables map phys's struct
+ * page to (the module's own walk of the running hart's tables): 0,
+ * -ENOENT when nothing maps it, or -errno.
  */
-int mhp_vmemmap_pa(uint64_t phys, uint64_t *pa);
+int mhp_addr_pa(uint64_t phys, uint64_t *va, uint64_t *vmemmap, uint64_t *vmemmap_pa);
 
 /*
  * A walk of the kernel half of the kernel's page tables by mhp_test.ko

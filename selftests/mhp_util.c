@@ -672,15 +672,14 @@ const char *const mhp_pfn_files[MHP_PFN_FILES] = { "/proc/kpageflags", "/proc/kp
 #define KPF_RESERVED	32
 #endif
 
-int page_census(uint64_t start, uint64_t size, char *buf, size_t sz)
+int page_count(uint64_t start, uint64_t size, struct page_counts *pc)
 {
 	uint64_t pfn = start / getpagesize(), n = size / getpagesize();
-	long slab = 0, buddy = 0, lru = 0, pgtable = 0, reserved = 0, other = 0;
-	long unref = 0, absent = 0;
 	int ff = open(mhp_pfn_files[0], O_RDONLY);
 	int fc = open(mhp_pfn_files[1], O_RDONLY);
 	int rc = 0;
 
+	memset(pc, 0, sizeof(*pc));
 	if (ff < 0 || fc < 0) {
 		rc = -errno;
 		goto out;
@@ -690,32 +689,43 @@ int page_census(uint64_t start, uint64_t size, char *buf, size_t sz)
 
 		if (pread(ff, &f, sizeof(f), (pfn + i) * 8) != sizeof(f) ||
 		    pread(fc, &c, sizeof(c), (pfn + i) * 8) != sizeof(c)) {
-			absent++;
+			pc->absent++;
 			continue;
 		}
+		pc->nopage += f >> KPF_NOPAGE & 1;
 		if (f >> KPF_BUDDY & 1) {
-			buddy++;
+			pc->buddy++;
 			continue;
 		}
-		unref += !c;
+		pc->unref += !c;
 		if (f >> KPF_SLAB & 1)
-			slab++;
+			pc->slab++;
 		else if (f >> KPF_LRU & 1)
-			lru++;
+			pc->lru++;
 		else if (f >> KPF_PGTABLE & 1)
-			pgtable++;
+			pc->pgtable++;
 		else if (f >> KPF_RESERVED & 1)
-			reserved++;
+			pc->reserved++;
 		else
-			other++;
+			pc->other++;
 	}
-	snprintf(buf, sz, "%ld buddy, %ld slab, %ld LRU, %ld page-table, %ld reserved, %ld other pages (%ld of the non-buddy with no reference), %ld not answered",
-		 buddy, slab, lru, pgtable, reserved, other, unref, absent);
 out:
 	if (ff >= 0)
 		close(ff);
 	if (fc >= 0)
 		close(fc);
+	return rc;
+}
+
+int page_census(uint64_t start, uint64_t size, char *buf, size_t sz)
+{
+	struct page_counts pc;
+	int rc = page_count(start, size, &pc);
+
+	if (!rc)
+		snprintf(buf, sz, "%ld buddy, %ld slab, %ld LRU, %ld page-table, %ld reserved, %ld other pages (%ld of the non-buddy with no reference), %ld not answered",
+			 pc.buddy, pc.slab, pc.lru, pc.pgtable, pc.reserved, pc.other,
+			 pc.unref, pc.absent);
 	return rc;
 }
 

@@ -114,6 +114,11 @@ int pfn_interfaces_miss(char *why, size_t sz);
  * stays): 0, or -errno when the files cannot be opened.
  */
 int page_census(uint64_t start, uint64_t size, char *buf, size_t sz);
+/* The counts behind it; nopage: pages kpageflags says have no struct page (KPF_NOPAGE). */
+struct page_counts {
+	long buddy, slab, lru, pgtable, reserved, other, unref, absent, nopage;
+};
+int page_count(uint64_t start, uint64_t size, struct page_counts *pc);
 
 /* The node a block's nodeN link names; -1 without one, -2 with several. */
 int block_node(int id);
