@@ -168,7 +168,7 @@ bundle: host-tools $(HOST)/mhp-stress
 minimize: stress-tools
 	@stress/run minimize
 
-# make bench [CELL=...] [BENCH_SECONDS=...]
+# make bench [CELL=...] [BENCH_SECONDS=...]: per-op cost of the harness against bare sysfs and stress-ng (bench.md)
 bench: stress-tools
 	@stress/bench
 

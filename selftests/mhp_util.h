@@ -37,6 +37,7 @@ int write_str(const char *path, const char *s);
 uint64_t memory_block_size(void);
 /* Sorted IDs of the memory blocks; count, or -1. Caller frees *ids. */
 int memory_block_ids(int **ids);
+/* A block's sysfs attribute, newline stripped: 0 or -errno (-ENOENT: no such block). */
 int block_attr(int id, const char *attr, char *buf, size_t sz);
 /* Write "online", "online_movable", "online_kernel" or "offline" to a
  * block's state: 0 or -errno (-EBUSY: unmovable pages, the kernel says no). */
@@ -94,6 +95,14 @@ int64_t system_ram_bytes(uint64_t start, uint64_t len);
  * line contains name (any entry when name is NULL), or -1 as above.
  */
 int64_t iomem_bytes(uint64_t start, uint64_t len, const char *name);
+/*
+ * Those entries themselves, [start, end), the first max of them: their
+ * count, or -1 as above (to ask about many ranges with one read).
+ */
+struct iomem_range {
+	uint64_t start, end;
+};
+int iomem_top(const char *name, struct iomem_range *r, int max);
 
 /* The pfn-indexed interfaces, one u64 per pfn: kpageflags, kpagecount. */
 #define MHP_PFN_FILES	2

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,16 +38,79 @@
 static char excluded[256];	/* riscv_mhp.exclude=a,b: kinds not run */
 static int op_deadline = AGENT_OP_TIMEOUT;	/* seconds */
 
-static int64_t now_ms(void)
+static int64_t now_us(void)
 {
 	struct timespec ts;
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-/* One console line in one write(): lines of concurrent actors never mix. */
-static void vemit(const char *prefix, const char *fmt, va_list ap)
+static int64_t now_ms(void)
+{
+	return now_us() / 1000;
+}
+
+/*
+ * The op lines of an actor, batched. A write(2) to the console costs about
+ * 250 us in a TCG guest whatever its length (make bench), as much as all
+ * the checks of an op: so an op's line waits in the batch until the actor
+ * is about to wait for its next op, LOG_BATCH_MS after the batch's first
+ * line, or the batch is full; every other line (a FAIL, a note) sends the
+ * batch first. Lines go out whole and in order, and lines of concurrent
+ * actors never mix (one write(2) of whole lines). A panic in the middle of
+ * back-to-back ops can swallow at most LOG_BATCH_MS of op lines; the
+ * kernel's console and the plan tell the rest.
+ */
+#define LOG_BATCH_MS	100
+static struct {
+	pthread_mutex_t lock;	/* the actor and its watchdog */
+	pid_t pid;		/* a forked child drops what it inherited */
+	int64_t first_ms;
+	size_t len;
+	char buf[3072];
+} batch = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void batch_flush_locked(void)
+{
+	if (batch.len && batch.pid == getpid() && write(1, batch.buf, batch.len) < 0)
+		_exit(3);
+	batch.len = 0;
+}
+
+/* Send the batch now (the actor is about to wait, or ends). */
+void agent_log_flush(void)
+{
+	pthread_mutex_lock(&batch.lock);
+	batch_flush_locked();
+	pthread_mutex_unlock(&batch.lock);
+}
+
+/* One line (its text in buf, n bytes, '\n' included): batched, or now. */
+static void put_line(const char *buf, int n, int batched)
+{
+	pthread_mutex_lock(&batch.lock);
+	if (batch.pid != getpid())
+		batch.len = 0;
+	batch.pid = getpid();
+	if (batch.len + n > sizeof(batch.buf))
+		batch_flush_locked();
+	if (!batched) {
+		batch_flush_locked();
+		if (write(1, buf, n) < 0)
+			_exit(3);
+	} else {
+		if (!batch.len)
+			batch.first_ms = now_ms();
+		memcpy(batch.buf + batch.len, buf, n);
+		batch.len += n;
+		if (now_ms() - batch.first_ms >= LOG_BATCH_MS)
+			batch_flush_locked();
+	}
+	pthread_mutex_unlock(&batch.lock);
+}
+
+static void vemit(int batched, const char *prefix, const char *fmt, va_list ap)
 {
 	char buf[1024];
 	int n = snprintf(buf, sizeof(buf), "%s", prefix), m;
@@ -58,17 +122,28 @@ static void vemit(const char *prefix, const char *fmt, va_list ap)
 	if (n > (int)sizeof(buf) - 2)
 		n = sizeof(buf) - 2;
 	buf[n++] = '\n';
-	if (write(1, buf, n) < 0)
-		_exit(3);
+	put_line(buf, n, batched);
 }
 
+/* A console line, now (after the batch). */
 static void emit(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void emit(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	vemit("", fmt, ap);
+	vemit(0, "", fmt, ap);
+	va_end(ap);
+}
+
+/* An op's line: batched. */
+static void emit_op(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void emit_op(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vemit(1, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -79,7 +154,7 @@ void agent_note(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vemit(STRESS_MARK, fmt, ap);
+	vemit(0, STRESS_MARK, fmt, ap);
 	va_end(ap);
 }
 
@@ -88,7 +163,7 @@ void agent_fail(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vemit(STRESS_MARK_FAIL, fmt, ap);
+	vemit(0, STRESS_MARK_FAIL, fmt, ap);
 	va_end(ap);
 	actor_fails++;
 }
@@ -217,35 +292,43 @@ static int watchdog_disarm(char *where, size_t sz)
 	return fired;
 }
 
-/* Run one op; a failure (hang, unexpected errno, broken invariant) is an agent_fail(). */
-static void run_op(const struct mhp_op *op)
+/*
+ * Run one op; a failure (hang, unexpected errno, broken invariant) is an
+ * agent_fail(). tm (may be NULL) gets where its time went: the bench.
+ */
+void agent_run_op(const struct mhp_op *op, struct op_times *tm)
 {
 	const struct gop *g = gop_find(op->kind);
 	struct target t = { .block = -1, .node = -1, .lock_fd = -1 };
 	const char *why, *bad = NULL;
 	char where[600];
-	int64_t t0;
+	int64_t t0 = now_us(), t1, t2, t3, t4;
 	int rc, expected = 0, hung;
 
+	if (tm)
+		*tm = (struct op_times){ .rc = -EAGAIN };
 	if (!g) {
 		agent_fail("op %u %s %s: unknown op kind", op->idx, op->actor, op->kind);
 		return;
 	}
 	if (mhp_listed(excluded, op->kind)) {
-		emit(STRESS_MARK_OP "%u %s %s skip: " STRESS_SKIP_EXCLUDED "(" EXCLUDE_KEY "=%s)",
+		emit_op(STRESS_MARK_OP "%u %s %s skip: " STRESS_SKIP_EXCLUDED "(" EXCLUDE_KEY "=%s)",
 		     op->idx, op->actor, op->kind, excluded);
 		return;
 	}
 	why = g->pre(&t, op->r);
 	if (why) {
-		emit(STRESS_MARK_OP "%u %s %s skip: %s", op->idx, op->actor,
+		emit_op(STRESS_MARK_OP "%u %s %s skip: %s", op->idx, op->actor,
 		     op->kind, why);
+		if (tm)
+			tm->skip = why;
 		goto out;
 	}
-	t0 = now_ms();
+	t1 = now_us();
 	watchdog_arm(op, t.desc);
 	rc = g->act(&t);
 	hung = watchdog_disarm(where, sizeof(where));
+	t2 = now_us();
 	if (!rc)
 		expected = 1;
 	for (const int *e = g->ok; *e && !expected; e++)
@@ -259,18 +342,25 @@ static void run_op(const struct mhp_op *op)
 		bad = "unexpected errno";
 	else if (g->inv)
 		bad = g->inv(&t, rc);
-	emit(STRESS_MARK_OP "%u %s %s %s rc=%s ms=%" PRId64 " %s", op->idx,
-	     op->actor, op->kind, t.desc, errname(rc), now_ms() - t0,
+	t3 = now_us();
+	emit_op(STRESS_MARK_OP "%u %s %s %s rc=%s ms=%" PRId64 " %s", op->idx,
+	     op->actor, op->kind, t.desc, errname(rc), (t3 - t1) / 1000,
 	     bad ? "FAIL" : rc ? "expected" : "ok");
+	t4 = now_us();
 	if (hung && bad)
 		agent_fail("op %u %s %s %s: %s (%ds; rc=%s); %s", op->idx, op->actor,
 			   op->kind, t.desc, bad, op_deadline, errname(rc), where);
 	else if (bad)
 		agent_fail("op %u %s %s %s: %s (rc=%s)", op->idx,
 			   op->actor, op->kind, t.desc, bad, errname(rc));
+	if (tm)
+		*tm = (struct op_times){ .pre_us = t1 - t0, .act_us = t2 - t1,
+					 .inv_us = t3 - t2,
+					 .log_us = t4 - t3, .rc = bad ? -EPROTO : rc };
 out:
-	if (t.lock_fd >= 0)
-		close(t.lock_fd);
+	agent_unlock(t.lock_fd);
+	if (tm && !tm->skip)
+		tm->total_us = now_us() - t0;
 }
 
 /* One actor: its ops in plan order, each no earlier than planned. */
@@ -284,18 +374,36 @@ static int run_actor(const struct mhp_plan *p, const char *actor, int64_t t0,
 
 		if (strcmp(op->actor, actor))
 			continue;
+		if (due > now_ms())
+			agent_log_flush();
 		while ((left = due - now_ms()) > 0)
 			usleep(left > 1000 ? 1000000 : left * 1000);
 		if (now_ms() > hard_end) {
-			emit(STRESS_MARK_OP "%u %s %s skip: behind schedule",
+			emit_op(STRESS_MARK_OP "%u %s %s skip: behind schedule",
 			     op->idx, op->actor, op->kind);
 			continue;
 		}
-		run_op(op);
+		agent_run_op(op, NULL);
 	}
 	if (!strcmp(actor, "load"))
 		load_stop_all();
+	agent_log_flush();
 	return actor_fails > 255 ? 255 : actor_fails;
+}
+
+/*
+ * Our console (hvc0) with output processing on turns each '\n' into a
+ * write of its own ("\r\n"): every line costs a round trip to QEMU, a
+ * batch of lines as many. Lines end in '\n' alone; the host reads either.
+ */
+static void raw_output(void)
+{
+	struct termios t;
+
+	if (!tcgetattr(1, &t)) {
+		t.c_oflag &= ~OPOST;
+		tcsetattr(1, TCSANOW, &t);
+	}
 }
 
 static void protect_from_oom(void)
@@ -398,6 +506,7 @@ int main(int argc, char **argv)
 	sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: EINTR */
 	signal(SIGPIPE, SIG_IGN);
 	setvbuf(stdout, NULL, _IONBF, 0);
+	raw_output();
 	protect_from_oom();
 	if (chdir("/tmp"))
 		perror("chdir /tmp");

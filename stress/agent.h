@@ -54,6 +54,8 @@ struct gop {
 };
 
 extern const struct gop gops[];
+/* Release a lock an op's pre took (t->lock_fd; -1: none). */
+void agent_unlock(int fd);
 /* Blocks whose state is want (NULL: all), sorted: count, ids in out. */
 int blocks_in_state(const char *want, int *out, int max);
 const struct gop *gop_find(const char *name);
@@ -61,8 +63,20 @@ const struct gop *gop_find(const char *name);
  * counts against the actor's exit status. */
 void agent_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void agent_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Op lines wait in a batch (agent.c): send it now. */
+void agent_log_flush(void);
 /* Stop what the load actor started (end of run). */
 void load_stop_all(void);
+/* Where one op's time went (agent_run_op()): microseconds. */
+struct op_times {
+	int64_t total_us;	/* pre to the lock released, the log line included */
+	int64_t pre_us, act_us, inv_us, log_us;
+	int rc;			/* the act's, or -EPROTO: judged a failure */
+	const char *skip;	/* pre's reason the op did not run, or NULL */
+};
+struct mhp_op;
+/* Run one op as a stress actor does, judged and logged; tm may be NULL. */
+void agent_run_op(const struct mhp_op *op, struct op_times *tm);
 /* The bench: per-op latency for online/offline/add/remove in this guest. */
 int agent_bench(unsigned int seconds);
 

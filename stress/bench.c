@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The agent's bench mode (mhp-agent --bench SECONDS): per-op latency of
- * online, offline, add and remove on hidden RAM through the same op table
- * the stress plan uses (harness path), the same writes done bare (one
- * write(2) to the state file, nothing else: the harness overhead), and
- * stress-ng --memhotplug for the same time. First it idles while the host
- * measures virtio-mem grow/shrink over QMP. Prints "riscv-mhp: bench ..."
- * lines that stress/bench turns into a table and a plot.
+ * The agent's bench mode (mhp-agent --bench SECONDS), SECONDS per phase:
+ *   vmem     idle while the host measures virtio-mem grow/shrink over QMP;
+ *   harness  add, online, offline, remove a hidden block, each op run as a
+ *            stress actor runs it (agent_run_op()), with where its time goes;
+ *   toggle   one added block onlined and offlined through the harness and
+ *            by bare writes in turn: the harness's overhead per op;
+ *   stress-ng --memhotplug, and then its loop through the harness.
+ * State changes are counted by uevents, a count the toggle phase proves.
+ * Prints "riscv-mhp: bench ..." lines that stress/bench turns into a table
+ * judged against the targets (bench_report.py) and a plot.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +24,7 @@
 
 #include "agent.h"
 #include "mhp_module.h"
+#include "mhp_plan.h"
 #include "mhp_util.h"
 
 static int64_t now_us(void)
@@ -30,44 +35,82 @@ static int64_t now_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
-/* One sample line: "riscv-mhp: bench sample KIND US RC". */
+/*
+ * The samples of a phase wait in memory until it ends: a console write
+ * costs as much as an op's checks (and far more while the kernel prints),
+ * and a phase measures ops, not our printing.
+ */
+static struct {
+	char *buf;
+	size_t len, cap;
+} samples;
+
+/* One sample line: "riscv-mhp: bench sample KIND US RC [PRE ACT INV LOG]". */
+static void sample_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sample_add(const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (samples.cap - samples.len < 256) {
+		char *p = realloc(samples.buf, samples.cap * 2 + 65536);
+
+		if (!p)
+			return;		/* a sample less; the phase goes on */
+		samples.buf = p;
+		samples.cap = samples.cap * 2 + 65536;
+	}
+	va_start(ap, fmt);
+	n = vsnprintf(samples.buf + samples.len, samples.cap - samples.len, fmt, ap);
+	va_end(ap);
+	if (n > 0 && (size_t)n < samples.cap - samples.len)
+		samples.len += n;
+}
+
+/* The end of a phase: its samples (and the harness's op lines) out. */
+static void samples_flush(void)
+{
+	agent_log_flush();
+	fflush(stdout);
+	if (samples.len && write(1, samples.buf, samples.len) < 0)
+		perror("bench samples");
+	samples.len = 0;
+}
+
 static void sample(const char *kind, int64_t us, int rc)
 {
-	printf("riscv-mhp: bench sample %s %" PRId64 " %d\n", kind, us, rc);
+	sample_add("riscv-mhp: bench sample %s %" PRId64 " %d\n", kind, us, rc);
 }
 
 /*
- * Run one op kind through the harness (pre, act, inv); its latency. An op
- * whose precondition fails is not timed: the first such skip of each kind
- * is reported ("riscv-mhp: bench skip KIND: why"), so an empty phase says why.
+ * Run one op kind as a stress actor does (agent_run_op(): pre, act under
+ * the watchdog, the errno judged, inv, the op's log line); its latency and
+ * where it went. An op whose precondition fails is not timed: the first
+ * such skip of each kind is reported ("riscv-mhp: bench skip KIND: why"),
+ * so an empty phase says why.
  */
-static int harness_op(const char *kind, uint64_t r)
+static int harness_op(const char *kind, uint64_t r, const char *label)
 {
 	static char reported[256];
-	const struct gop *g = gop_find(kind);
-	struct target t = { .block = -1, .node = -1, .lock_fd = -1 };
-	int64_t t0 = now_us();
-	const char *why;
-	int rc;
+	static unsigned int idx;
+	struct mhp_op op = { .idx = idx++, .r = r };
+	struct op_times tm;
 
-	why = g->pre(&t, r);
-	if (why) {
+	snprintf(op.actor, sizeof(op.actor), "bench");
+	snprintf(op.kind, sizeof(op.kind), "%s", kind);
+	agent_run_op(&op, &tm);
+	if (tm.skip) {
 		if (!strstr(reported, kind) &&
 		    strlen(reported) + strlen(kind) + 2 < sizeof(reported)) {
-			printf("riscv-mhp: bench skip %s: %s\n", kind, why);
+			printf("riscv-mhp: bench skip %s: %s\n", kind, tm.skip);
 			strcat(strcat(reported, kind), " ");
 		}
-		if (t.lock_fd >= 0)
-			close(t.lock_fd);
 		return -EAGAIN;
 	}
-	rc = g->act(&t);
-	if (g->inv && g->inv(&t, rc))
-		rc = -EPROTO;
-	if (t.lock_fd >= 0)
-		close(t.lock_fd);
-	sample(kind, now_us() - t0, rc);
-	return rc;
+	sample_add("riscv-mhp: bench sample %s %" PRId64 " %d %" PRId64 " %" PRId64 " %" PRId64
+		   " %" PRId64 "\n", label, tm.total_us, tm.rc, tm.pre_us, tm.act_us, tm.inv_us,
+	       tm.log_us);
+	return tm.rc;
 }
 
 /* The operand that makes the op table pick block id among those in state. */
@@ -94,14 +137,42 @@ static int bare_state(int id, const char *state, const char *kind)
 	return rc;
 }
 
+/* Memory blocks' online/offline events so far: every state change sends one. */
+static long long uevents(void)
+{
+	uint64_t v;
+
+	return read_u64("/sys/kernel/uevent_seqnum", 10, &v) ? -1 : (long long)v;
+}
+
+/*
+ * stress-ng --memhotplug's loop through the harness: the online blocks in
+ * turn (offline's operand i picks the i-th, modulo their count), each
+ * offlined and, if that worked, onlined again (the one offline block), one
+ * bogo op per block.
+ */
+static void harness_memhotplug(unsigned int seconds)
+{
+	int ids[1024], n = blocks_in_state("online", ids, 1024);
+	long long bogo = 0, ev = uevents();
+	int64_t t0 = now_us(), end = t0 + seconds * 1000000LL;
+
+	for (uint64_t i = 0; n > 0 && now_us() < end; i++, bogo++)
+		if (!harness_op("offline", i, "loop_offline"))
+			harness_op("online", 0, "loop_online");
+	printf("riscv-mhp: bench harness-memhotplug %lld bogo ops, %.2f s, %lld uevents\n",
+	       bogo, (now_us() - t0) / 1e6, uevents() - ev);
+}
+
 int agent_bench(unsigned int seconds)
 {
 	uint64_t bs = memory_block_size();
 	struct mem_range hr[16];
 	const char *why = mhp_module_load();
+	long long ev, cycles = 0;
 	int64_t end;
 	int n, id, rc;
-	char cmd[160];
+	char cmd[200];
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	mkdir(AGENT_RUN, 0700);		/* the op table's block locks */
@@ -117,32 +188,49 @@ int agent_bench(unsigned int seconds)
 	/* 0. the host grows and shrinks virtio-mem meanwhile (mhp-stress vmem-bench) */
 	printf("riscv-mhp: bench phase vmem %us\n", seconds);
 	sleep(seconds + 3);
-	/* 1. harness: add, online, offline, remove the hidden blocks */
+	/* 1. harness: add, online, offline, remove a hidden block */
 	printf("riscv-mhp: bench phase harness %us\n", seconds);
 	id = hr[0].start / bs;
 	for (end = now_us() + seconds * 1000000LL; now_us() < end;) {
-		harness_op("add", 0);
+		harness_op("add", 0, "add");
 		/* online_movable (zone choice 1), then back */
-		harness_op("online", 1ULL << 32 | pick_of(id, "offline"));
-		harness_op("offline", pick_of(id, "online"));
-		harness_op("remove", 0);
+		harness_op("online", 1ULL << 32 | pick_of(id, "offline"), "new_online");
+		harness_op("offline", pick_of(id, "online"), "last_offline");
+		harness_op("remove", 0, "remove");
 	}
-	/* 2. bare: online/offline of one added movable block, plain writes */
-	printf("riscv-mhp: bench phase bare %us\n", seconds);
+	samples_flush();
+	/*
+	 * 2. one added movable block onlined and offlined through the harness
+	 * and by bare writes in turn: the harness's overhead per op, and the
+	 * uevent count (one per state change) proven against what we did.
+	 */
+	printf("riscv-mhp: bench phase toggle %us\n", seconds);
 	rc = mhp_add(hr[0].start, bs, hr[0].node);
-	for (end = now_us() + seconds * 1000000LL; !rc && now_us() < end;) {
-		bare_state(id, "online_movable", "bare_online");
-		bare_state(id, "offline", "bare_offline");
+	ev = uevents();
+	for (end = now_us() + seconds * 1000000LL; !rc && now_us() < end; cycles++) {
+		if (harness_op("online", 1ULL << 32 | pick_of(id, "offline"), "online") ||
+		    harness_op("offline", pick_of(id, "online"), "offline") ||
+		    bare_state(id, "online_movable", "bare_online") ||
+		    bare_state(id, "offline", "bare_offline"))
+			break;
 	}
+	samples_flush();
+	printf("riscv-mhp: bench toggle %lld cycles, %lld uevents\n", cycles, uevents() - ev);
 	block_set_state(id, "offline");
 	mhp_remove(hr[0].start, bs);
 	/* 3. stress-ng --memhotplug, same time */
 	printf("riscv-mhp: bench phase stress-ng %us\n", seconds);
+	ev = uevents();
 	snprintf(cmd, sizeof(cmd),
 		 "cd /tmp && stress-ng --memhotplug 1 -t %us --metrics-brief 2>&1 | sed 's/^/riscv-mhp: bench stress-ng /'",
 		 seconds);
 	if (system(cmd))
 		printf("riscv-mhp: bench stress-ng failed\n");
+	printf("riscv-mhp: bench stress-ng-uevents %lld\n", uevents() - ev);
+	/* 4. its loop through our harness, same time */
+	printf("riscv-mhp: bench phase harness-memhotplug %us\n", seconds);
+	harness_memhotplug(seconds);
+	samples_flush();
 	printf("riscv-mhp: bench done\n");
 	return 0;
 }
