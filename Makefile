@@ -141,6 +141,7 @@ $(HOST)/stress-tests: stress/tests/stress_tests.c stress/plan.c stress/triage.c 
 
 stress-unit: $(HOST)/stress-tests $(HOST)/mhp-stress
 	@$(HOST)/stress-tests
+	@stress/tests/bench_report_test.sh
 	@t=$$(mktemp -d) && $(HOST)/mhp-stress plan 42 600 $$t/a && \
 		$(HOST)/mhp-stress plan 42 600 $$t/b && cmp $$t/a $$t/b && \
 		echo "stress-unit: mhp-stress plan 42 600, twice: identical plan files"; \

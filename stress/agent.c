@@ -309,11 +309,15 @@ void agent_run_op(const struct mhp_op *op, struct op_times *tm)
 		*tm = (struct op_times){ .rc = -EAGAIN };
 	if (!g) {
 		agent_fail("op %u %s %s: unknown op kind", op->idx, op->actor, op->kind);
+		if (tm)
+			tm->skip = "unknown op kind";
 		return;
 	}
 	if (mhp_listed(excluded, op->kind)) {
 		emit_op(STRESS_MARK_OP "%u %s %s skip: " STRESS_SKIP_EXCLUDED "(" EXCLUDE_KEY "=%s)",
 		     op->idx, op->actor, op->kind, excluded);
+		if (tm)
+			tm->skip = STRESS_SKIP_EXCLUDED;
 		return;
 	}
 	why = g->pre(&t, op->r);
