@@ -257,6 +257,17 @@ static void *watchdog(void *arg)
 	return NULL;
 }
 
+static void watchdog_start(void);
+
+void agent_watchdog(int deadline_s)
+{
+	static int started;
+
+	op_deadline = deadline_s > 0 ? deadline_s : AGENT_OP_TIMEOUT;
+	if (!started++)
+		watchdog_start();
+}
+
 static void watchdog_start(void)
 {
 	pthread_t th;
@@ -306,7 +317,7 @@ void agent_run_op(const struct mhp_op *op, struct op_times *tm)
 	int rc, expected = 0, hung;
 
 	if (tm)
-		*tm = (struct op_times){ .rc = -EAGAIN };
+		*tm = (struct op_times){ .block = -1, .rc = -EAGAIN };
 	if (!g) {
 		agent_fail("op %u %s %s: unknown op kind", op->idx, op->actor, op->kind);
 		if (tm)
@@ -358,7 +369,7 @@ void agent_run_op(const struct mhp_op *op, struct op_times *tm)
 		agent_fail("op %u %s %s %s: %s (rc=%s)", op->idx,
 			   op->actor, op->kind, t.desc, bad, errname(rc));
 	if (tm)
-		*tm = (struct op_times){ .pre_us = t1 - t0, .act_us = t2 - t1,
+		*tm = (struct op_times){ .block = t.block, .pre_us = t1 - t0, .act_us = t2 - t1,
 					 .inv_us = t3 - t2,
 					 .log_us = t4 - t3, .rc = bad ? -EPROTO : rc };
 out:

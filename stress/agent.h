@@ -69,12 +69,19 @@ void agent_log_flush(void);
 void load_stop_all(void);
 /* Where one op's time went (agent_run_op()): microseconds. */
 struct op_times {
+	int block;		/* the block the op went for, or -1 */
 	int64_t total_us;	/* pre to the lock released, the log line included */
 	int64_t pre_us, act_us, inv_us, log_us;
 	int rc;			/* the act's, or -EPROTO: judged a failure */
 	const char *skip;	/* pre's reason the op did not run, or NULL */
 };
 struct mhp_op;
+/*
+ * The op watchdog of a process that runs ops outside a plan (the bench),
+ * started on the first call: an op still in its action deadline_s seconds
+ * on (0: AGENT_OP_TIMEOUT) is a hang, or EINTR where it may retry.
+ */
+void agent_watchdog(int deadline_s);
 /* Run one op as a stress actor does, judged and logged; tm may be NULL. */
 void agent_run_op(const struct mhp_op *op, struct op_times *tm);
 /* The bench: per-op latency for online/offline/add/remove in this guest. */

@@ -89,7 +89,7 @@ static void sample(const char *kind, int64_t us, int rc)
  * such skip of each kind is reported ("riscv-mhp: bench skip KIND: why"),
  * so an empty phase says why.
  */
-static int harness_op(const char *kind, uint64_t r, const char *label)
+static int harness_op_tm(const char *kind, uint64_t r, const char *label, struct op_times *out)
 {
 	static char reported[256];
 	static unsigned int idx;
@@ -99,6 +99,8 @@ static int harness_op(const char *kind, uint64_t r, const char *label)
 	snprintf(op.actor, sizeof(op.actor), "bench");
 	snprintf(op.kind, sizeof(op.kind), "%s", kind);
 	agent_run_op(&op, &tm);
+	if (out)
+		*out = tm;
 	if (tm.skip) {
 		if (!strstr(reported, kind) &&
 		    strlen(reported) + strlen(kind) + 2 < sizeof(reported)) {
@@ -111,6 +113,11 @@ static int harness_op(const char *kind, uint64_t r, const char *label)
 		   " %" PRId64 "\n", label, tm.total_us, tm.rc, tm.pre_us, tm.act_us, tm.inv_us,
 	       tm.log_us);
 	return tm.rc;
+}
+
+static int harness_op(const char *kind, uint64_t r, const char *label)
+{
+	return harness_op_tm(kind, r, label, NULL);
 }
 
 /* The operand that makes the op table pick block id among those in state. */
@@ -147,19 +154,39 @@ static long long uevents(void)
 
 /*
  * stress-ng --memhotplug's loop through the harness: the online blocks in
- * turn (offline's operand i picks the i-th, modulo their count), each
- * offlined and, if that worked, onlined again (the one offline block), one
- * bogo op per block.
+ * turn (offline's operand i picks the i-th, as long as the set stays the
+ * same: the op says which block it took), each offlined and, if that
+ * worked, onlined again (the one offline block), one bogo op per block.
+ * Like stress-ng, an offline gets STRESSNG_OFFLINE_S and a block that
+ * used them up is left alone for the rest of the phase.
  */
+#define STRESSNG_OFFLINE_S	5
 static void harness_memhotplug(unsigned int seconds)
 {
-	int ids[1024], n = blocks_in_state("online", ids, 1024);
+	int ids[1024], stuck[1024] = { 0 }, n = blocks_in_state("online", ids, 1024), rc;
 	long long bogo = 0, ev = uevents();
 	int64_t t0 = now_us(), end = t0 + seconds * 1000000LL;
+	struct op_times tm;
 
-	for (uint64_t i = 0; n > 0 && now_us() < end; i++, bogo++)
-		if (!harness_op("offline", i, "loop_offline"))
+	agent_watchdog(STRESSNG_OFFLINE_S);
+	for (int i = 0; n > 0 && now_us() < end; i = (i + 1) % n, bogo++) {
+		if (stuck[i])
+			continue;
+		rc = harness_op_tm("offline", i, "loop_offline", &tm);
+		if (tm.block != ids[i]) {	/* the set changed: list it again */
+			n = blocks_in_state("online", ids, 1024);
+			memset(stuck, 0, sizeof(stuck));
+			if (n <= 0)
+				break;
+			i = n - 1;
+			continue;
+		}
+		if (rc == -EINTR)
+			stuck[i] = 1;
+		else if (!rc)
 			harness_op("online", 0, "loop_online");
+	}
+	agent_watchdog(0);
 	printf("riscv-mhp: bench harness-memhotplug %lld bogo ops, %.2f s, %lld uevents\n",
 	       bogo, (now_us() - t0) / 1e6, uevents() - ev);
 }
@@ -176,6 +203,7 @@ int agent_bench(unsigned int seconds)
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	mkdir(AGENT_RUN, 0700);		/* the op table's block locks */
+	agent_watchdog(0);		/* an op that hangs is interrupted, as in a plan */
 	if (why) {
 		printf("riscv-mhp: bench FAIL %s\n", why);
 		return 1;
