@@ -47,28 +47,14 @@ static int dt_cells(const char *name, int dflt)
  * the device tree at the top of RAM), and adding a block over one of them
  * fails with EEXIST.
  */
-/* The top-level iomem entries, read once for all of a range's blocks (one
- * read per block cost an add's whole precondition: make bench). */
-struct iomem_top {
-	int n;
-	struct iomem_range r[1024];
-};
-
-static int iomem_top_touches(const struct iomem_top *t, uint64_t start, uint64_t len)
-{
-	for (int i = 0; i < t->n; i++)
-		if (overlap(t->r[i].start, t->r[i].end, start, start + len))
-			return 1;
-	return 0;
-}
-
 static int add_hidden(struct mem_range *r, int n, int max, uint64_t start,
-		      uint64_t size, int node, uint64_t bs, const struct iomem_top *top)
+		      uint64_t size, int node, uint64_t bs,
+		      const struct iomem_range *top, int ntop)
 {
 	uint64_t a = (start + bs - 1) / bs * bs, end = start + size;
 
 	for (; a + bs <= end && n < max; a += bs) {
-		if (iomem_top_touches(top, a, bs))
+		if (iomem_ranges_bytes(top, ntop, a, bs))
 			continue;
 		if (n && r[n - 1].node == node && r[n - 1].start + r[n - 1].size == a)
 			r[n - 1].size += bs;	/* contiguous: grow */
@@ -186,8 +172,10 @@ int efi_ram(struct mem_range *r, int max)
 int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
 {
 	struct mem_range fw[64], efi[256];
-	int n = 0, nd = dt_memory(fw, 64), ne = -1;
-	struct iomem_top top;
+	int n = 0, nd = dt_memory(fw, 64), ne = -1, ntop;
+	/* the top-level iomem entries, read once for every block (once per
+	 * block cost an add's whole precondition: make bench) */
+	struct iomem_range top[1024];
 
 	/* under ACPI (an EFI boot's device tree has no memory): only what
 	 * the EFI memory map calls usable RAM, not the firmware's runtime
@@ -200,12 +188,12 @@ int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
 		else	/* no SRAT: acpi_memory's ranges are efi_ram's */
 			nd = acpi_memory(fw, 64);
 	}
-	top.n = iomem_top(NULL, top.r, 1024);
-	if (nd < 0 || top.n < 0)
+	ntop = iomem_top(NULL, top, 1024);
+	if (nd < 0 || ntop < 0)
 		return -1;
 	for (int i = 0; i < nd; i++) {
 		if (ne < 0) {
-			n = add_hidden(r, n, max, fw[i].start, fw[i].size, fw[i].node, bs, &top);
+			n = add_hidden(r, n, max, fw[i].start, fw[i].size, fw[i].node, bs, top, ntop);
 			continue;
 		}
 		for (int j = 0; j < ne; j++) {
@@ -214,7 +202,7 @@ int hidden_ranges(struct mem_range *r, int max, uint64_t bs)
 			uint64_t e = e1 < e2 ? e1 : e2;
 
 			if (s < e)
-				n = add_hidden(r, n, max, s, e - s, fw[i].node, bs, &top);
+				n = add_hidden(r, n, max, s, e - s, fw[i].node, bs, top, ntop);
 		}
 	}
 	return n;

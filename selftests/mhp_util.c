@@ -343,15 +343,21 @@ int iomem_top(const char *name, struct iomem_range *r, int max)
 	return seen ? n : -1;
 }
 
-int64_t iomem_bytes(uint64_t start, uint64_t len, const char *name)
+uint64_t iomem_ranges_bytes(const struct iomem_range *r, int n, uint64_t start, uint64_t len)
 {
-	struct iomem_range r[1024];
-	int n = iomem_top(name, r, 1024);
 	uint64_t sum = 0;
 
 	for (int i = 0; i < n; i++)
 		sum += overlap(r[i].start, r[i].end, start, start + len);
-	return n < 0 ? -1 : (int64_t)sum;
+	return sum;
+}
+
+int64_t iomem_bytes(uint64_t start, uint64_t len, const char *name)
+{
+	struct iomem_range r[1024];
+	int n = iomem_top(name, r, 1024);
+
+	return n < 0 ? -1 : (int64_t)iomem_ranges_bytes(r, n, start, len);
 }
 
 int64_t system_ram_bytes(uint64_t start, uint64_t len)

@@ -103,6 +103,8 @@ struct iomem_range {
 	uint64_t start, end;
 };
 int iomem_top(const char *name, struct iomem_range *r, int max);
+/* Bytes of [start, start + len) under n such ranges. */
+uint64_t iomem_ranges_bytes(const struct iomem_range *r, int n, uint64_t start, uint64_t len);
 
 /* The pfn-indexed interfaces, one u64 per pfn: kpageflags, kpagecount. */
 #define MHP_PFN_FILES	2

@@ -38,7 +38,7 @@
 static char excluded[256];	/* riscv_mhp.exclude=a,b: kinds not run */
 static int op_deadline = AGENT_OP_TIMEOUT;	/* seconds */
 
-static int64_t now_us(void)
+int64_t agent_now_us(void)
 {
 	struct timespec ts;
 
@@ -48,7 +48,7 @@ static int64_t now_us(void)
 
 static int64_t now_ms(void)
 {
-	return now_us() / 1000;
+	return agent_now_us() / 1000;
 }
 
 /*
@@ -257,17 +257,6 @@ static void *watchdog(void *arg)
 	return NULL;
 }
 
-static void watchdog_start(void);
-
-void agent_watchdog(int deadline_s)
-{
-	static int started;
-
-	op_deadline = deadline_s > 0 ? deadline_s : AGENT_OP_TIMEOUT;
-	if (!started++)
-		watchdog_start();
-}
-
 static void watchdog_start(void)
 {
 	pthread_t th;
@@ -276,6 +265,15 @@ static void watchdog_start(void)
 	wd.tid = syscall(SYS_gettid);
 	if (pthread_create(&th, NULL, watchdog, NULL))
 		agent_fail("agent: no op watchdog: %s", strerror(errno));
+}
+
+void agent_watchdog(int deadline_s)
+{
+	static int started;
+
+	op_deadline = deadline_s > 0 ? deadline_s : AGENT_OP_TIMEOUT;
+	if (!started++)
+		watchdog_start();
 }
 
 /* An op enters its action. */
@@ -313,7 +311,7 @@ void agent_run_op(const struct mhp_op *op, struct op_times *tm)
 	struct target t = { .block = -1, .node = -1, .lock_fd = -1 };
 	const char *why, *bad = NULL;
 	char where[600];
-	int64_t t0 = now_us(), t1, t2, t3, t4;
+	int64_t t0 = agent_now_us(), t1, t2, t3, t4;
 	int rc, expected = 0, hung;
 
 	if (tm)
@@ -339,11 +337,11 @@ void agent_run_op(const struct mhp_op *op, struct op_times *tm)
 			tm->skip = why;
 		goto out;
 	}
-	t1 = now_us();
+	t1 = agent_now_us();
 	watchdog_arm(op, t.desc);
 	rc = g->act(&t);
 	hung = watchdog_disarm(where, sizeof(where));
-	t2 = now_us();
+	t2 = agent_now_us();
 	if (!rc)
 		expected = 1;
 	for (const int *e = g->ok; *e && !expected; e++)
@@ -357,11 +355,11 @@ void agent_run_op(const struct mhp_op *op, struct op_times *tm)
 		bad = "unexpected errno";
 	else if (g->inv)
 		bad = g->inv(&t, rc);
-	t3 = now_us();
+	t3 = agent_now_us();
 	emit_op(STRESS_MARK_OP "%u %s %s %s rc=%s ms=%" PRId64 " %s", op->idx,
 	     op->actor, op->kind, t.desc, errname(rc), (t3 - t1) / 1000,
 	     bad ? "FAIL" : rc ? "expected" : "ok");
-	t4 = now_us();
+	t4 = agent_now_us();
 	if (hung && bad)
 		agent_fail("op %u %s %s %s: %s (%ds; rc=%s); %s", op->idx, op->actor,
 			   op->kind, t.desc, bad, op_deadline, errname(rc), where);
@@ -375,7 +373,7 @@ void agent_run_op(const struct mhp_op *op, struct op_times *tm)
 out:
 	agent_unlock(t.lock_fd);
 	if (tm && !tm->skip)
-		tm->total_us = now_us() - t0;
+		tm->total_us = agent_now_us() - t0;
 }
 
 /* One actor: its ops in plan order, each no earlier than planned. */

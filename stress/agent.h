@@ -67,6 +67,8 @@ void agent_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void agent_log_flush(void);
 /* Stop what the load actor started (end of run). */
 void load_stop_all(void);
+/* CLOCK_MONOTONIC in microseconds. */
+int64_t agent_now_us(void);
 /* Where one op's time went (agent_run_op()): microseconds. */
 struct op_times {
 	int block;		/* the block the op went for, or -1 */

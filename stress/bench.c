@@ -19,21 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "agent.h"
 #include "mhp_module.h"
 #include "mhp_plan.h"
 #include "mhp_util.h"
-
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
-}
 
 /*
  * The samples of a phase wait in memory until it ends: a console write
@@ -45,7 +36,7 @@ static struct {
 	size_t len, cap;
 } samples;
 
-/* One sample line: "riscv-mhp: bench sample KIND US RC [PRE ACT INV LOG]". */
+/* Into the phase's samples: "riscv-mhp: bench sample KIND US RC [PRE ACT INV LOG]". */
 static void sample_add(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 static void sample_add(const char *fmt, ...)
 {
@@ -77,9 +68,15 @@ static void samples_flush(void)
 	samples.len = 0;
 }
 
-static void sample(const char *kind, int64_t us, int rc)
+/* A bare write's sample (tm NULL), or a harness op's with where its time went. */
+static void sample(const char *kind, int64_t us, int rc, const struct op_times *tm)
 {
-	sample_add("riscv-mhp: bench sample %s %" PRId64 " %d\n", kind, us, rc);
+	if (!tm)
+		sample_add("riscv-mhp: bench sample %s %" PRId64 " %d\n", kind, us, rc);
+	else
+		sample_add("riscv-mhp: bench sample %s %" PRId64 " %d %" PRId64 " %" PRId64
+			   " %" PRId64 " %" PRId64 "\n", kind, us, rc, tm->pre_us, tm->act_us,
+			   tm->inv_us, tm->log_us);
 }
 
 /*
@@ -109,9 +106,7 @@ static int harness_op_tm(const char *kind, uint64_t r, const char *label, struct
 		}
 		return -EAGAIN;
 	}
-	sample_add("riscv-mhp: bench sample %s %" PRId64 " %d %" PRId64 " %" PRId64 " %" PRId64
-		   " %" PRId64 "\n", label, tm.total_us, tm.rc, tm.pre_us, tm.act_us, tm.inv_us,
-	       tm.log_us);
+	sample(label, tm.total_us, tm.rc, &tm);
 	return tm.rc;
 }
 
@@ -135,12 +130,12 @@ static uint64_t pick_of(int id, const char *state)
 static int bare_state(int id, const char *state, const char *kind)
 {
 	char p[96];
-	int64_t t0 = now_us();
+	int64_t t0 = agent_now_us();
 	int rc;
 
 	snprintf(p, sizeof(p), SYSFS_MEMORY "/memory%d/state", id);
 	rc = write_str(p, state);
-	sample(kind, now_us() - t0, rc);
+	sample(kind, agent_now_us() - t0, rc, NULL);
 	return rc;
 }
 
@@ -165,11 +160,11 @@ static void harness_memhotplug(unsigned int seconds)
 {
 	int ids[1024], stuck[1024] = { 0 }, n = blocks_in_state("online", ids, 1024), rc;
 	long long bogo = 0, ev = uevents();
-	int64_t t0 = now_us(), end = t0 + seconds * 1000000LL;
+	int64_t t0 = agent_now_us(), end = t0 + seconds * 1000000LL;
 	struct op_times tm;
 
 	agent_watchdog(STRESSNG_OFFLINE_S);
-	for (int i = 0; n > 0 && now_us() < end; i = (i + 1) % n, bogo++) {
+	for (int i = 0; n > 0 && agent_now_us() < end; i = (i + 1) % n, bogo++) {
 		if (stuck[i])
 			continue;
 		rc = harness_op_tm("offline", i, "loop_offline", &tm);
@@ -188,7 +183,7 @@ static void harness_memhotplug(unsigned int seconds)
 	}
 	agent_watchdog(0);
 	printf("riscv-mhp: bench harness-memhotplug %lld bogo ops, %.2f s, %lld uevents\n",
-	       bogo, (now_us() - t0) / 1e6, uevents() - ev);
+	       bogo, (agent_now_us() - t0) / 1e6, uevents() - ev);
 }
 
 int agent_bench(unsigned int seconds)
@@ -219,7 +214,7 @@ int agent_bench(unsigned int seconds)
 	/* 1. harness: add, online, offline, remove a hidden block */
 	printf("riscv-mhp: bench phase harness %us\n", seconds);
 	id = hr[0].start / bs;
-	for (end = now_us() + seconds * 1000000LL; now_us() < end;) {
+	for (end = agent_now_us() + seconds * 1000000LL; agent_now_us() < end;) {
 		harness_op("add", 0, "add");
 		/* online_movable (zone choice 1), then back */
 		harness_op("online", 1ULL << 32 | pick_of(id, "offline"), "new_online");
@@ -235,7 +230,7 @@ int agent_bench(unsigned int seconds)
 	printf("riscv-mhp: bench phase toggle %us\n", seconds);
 	rc = mhp_add(hr[0].start, bs, hr[0].node);
 	ev = uevents();
-	for (end = now_us() + seconds * 1000000LL; !rc && now_us() < end; cycles++) {
+	for (end = agent_now_us() + seconds * 1000000LL; !rc && agent_now_us() < end; cycles++) {
 		if (harness_op("online", 1ULL << 32 | pick_of(id, "offline"), "online") ||
 		    harness_op("offline", pick_of(id, "online"), "offline") ||
 		    bare_state(id, "online_movable", "bare_online") ||
